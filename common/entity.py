@@ -1,0 +1,240 @@
+"""Generic spatial entity: one registration gives list + map, detail, create, edit and delete pages.
+
+    entity = SpatialEntity(Building, geom_field="footprint", api="building", list_fields=[...], form_fields=[...])
+    urlpatterns += entity.urls()
+
+Pages read from the app's JSON API for their map layer (same filters, same access rules), show
+personal fields masked, and write through the model's own clean(), so forms and the API refuse the same input.
+"""
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import FieldDoesNotExist
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.forms import modelform_factory
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views import generic
+from leaflet.forms.widgets import LeafletWidget
+
+from common.models import PersonalDataReveal
+
+
+class SpatialEntity:
+    def __init__(
+        self,
+        model,
+        *,
+        geom_field,
+        api,
+        list_fields,
+        form_fields,
+        detail_fields=None,
+        filter_fields=(),
+        queryset=None,
+        public=True,
+        labels=None,
+    ):
+        self.model = model
+        self.geom_field = geom_field
+        self.api = api  # DRF basename: the map layer reads /api/v1/<api>/
+        self.list_fields = list_fields
+        self.form_fields = form_fields
+        self.detail_fields = detail_fields or list_fields
+        self.filter_fields = filter_fields
+        self.queryset = queryset or (lambda: model._default_manager.all())
+        self.public = public
+        self.labels = labels or {}  # column titles of annotations and properties
+        meta = model._meta
+        self.name = meta.model_name
+        self.app_label = meta.app_label
+        self.personal = getattr(model, "PERSONAL_FIELDS", {})
+
+    # --- naming -------------------------------------------------------------------------
+    def url_name(self, action):
+        return f"{self.app_label}:{self.name}-{action}"
+
+    def perm(self, action):
+        return f"{self.app_label}.{action}_{self.name}"
+
+    # --- display ------------------------------------------------------------------------
+    def label(self, field):
+        if field in self.labels:
+            return self.labels[field]
+        try:
+            return self.model._meta.get_field(field).verbose_name
+        except FieldDoesNotExist:
+            attr = getattr(self.model, field, None)
+            return getattr(getattr(attr, "fget", None), "short_description", field.replace("_", " "))
+
+    def value(self, obj, field, reveal=False):
+        if field in self.personal and not reveal:
+            return obj.masked(field)
+        display = getattr(obj, f"get_{field}_display", None)
+        if display:
+            return display()
+        value = getattr(obj, field, "")
+        if value is True:
+            return _("yes")
+        if value is False:
+            return _("no")
+        return "" if value is None else value
+
+    def rows(self, objects, fields, reveal=False):
+        return [(obj, [self.value(obj, f, reveal) for f in fields]) for obj in objects]
+
+    # --- views --------------------------------------------------------------------------
+    def filterset(self):
+        entity = self
+        meta = type("Meta", (), {"model": entity.model, "fields": list(entity.filter_fields)})
+        return type(f"{entity.model.__name__}PageFilter", (django_filters.FilterSet,), {"Meta": meta})
+
+    def urls(self):
+        e = self
+        return [
+            path(f"{e.name}/", e.view(EntityList), name=f"{e.name}-list"),
+            path(f"{e.name}/new/", e.view(EntityCreate), name=f"{e.name}-create"),
+            path(f"{e.name}/<int:pk>/", e.view(EntityDetail), name=f"{e.name}-detail"),
+            path(f"{e.name}/<int:pk>/edit/", e.view(EntityUpdate), name=f"{e.name}-update"),
+            path(f"{e.name}/<int:pk>/delete/", e.view(EntityDelete), name=f"{e.name}-delete"),
+        ]
+
+    def view(self, base):
+        return base.as_view(entity=self)
+
+    def form_class(self):
+        widgets = {self.geom_field: LeafletWidget()}
+        return modelform_factory(self.model, fields=self.form_fields, widgets=widgets)
+
+
+class EntityMixin:
+    entity: SpatialEntity = None
+
+    def get_queryset(self):
+        return self.entity.queryset()
+
+    def get_template_names(self):
+        e = self.entity
+        return [f"{e.app_label}/{e.name}_{self.action}.html", f"entity/{self.action}.html"]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        e = self.entity
+        ctx.update(
+            entity=e,
+            verbose_name=e.model._meta.verbose_name,
+            verbose_name_plural=e.model._meta.verbose_name_plural,
+            list_url=reverse(e.url_name("list")),
+            create_url=reverse(e.url_name("create")),
+            can_add=self.request.user.has_perm(e.perm("add")),
+            can_change=self.request.user.has_perm(e.perm("change")),
+            can_delete=self.request.user.has_perm(e.perm("delete")),
+            api_url=reverse(f"api:{e.api}-list"),
+        )
+        return ctx
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.entity.public and not request.user.has_perm(self.entity.perm("view")):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class EntityList(EntityMixin, generic.ListView):
+    action = "list"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filter = self.entity.filterset()(self.request.GET or None, queryset=super().get_queryset())
+        return self.filter.qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        e = self.entity
+        ctx["filter"] = self.filter
+        ctx["columns"] = [e.label(f) for f in e.list_fields]
+        ctx["rows"] = e.rows(ctx["object_list"], e.list_fields)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx["querystring"] = query.urlencode()
+        ids = [obj.pk for obj in ctx["object_list"]]
+        ctx["map_ids"] = ",".join(str(i) for i in ids)
+        return ctx
+
+
+class EntityDetail(EntityMixin, generic.DetailView):
+    action = "detail"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        e = self.entity
+        user = self.request.user
+        reveal = (
+            bool(e.personal)
+            and self.request.GET.get("reveal") == "1"
+            and user.has_perm(f"{e.app_label}.reveal_personal_data")
+        )
+        if reveal:
+            PersonalDataReveal.objects.create(
+                user=user, model=f"{e.app_label}.{e.name}", object_id=str(self.object.pk), fields=",".join(e.personal)
+            )
+        ctx["reveal"] = reveal
+        ctx["can_reveal"] = bool(e.personal) and user.has_perm(f"{e.app_label}.reveal_personal_data")
+        ctx["fields"] = [(e.label(f), e.value(self.object, f, reveal)) for f in e.detail_fields]
+        geom = getattr(self.object, e.geom_field)
+        ctx["geojson"] = geom.geojson if geom else "null"
+        return ctx
+
+
+class EntityWriteMixin(EntityMixin, LoginRequiredMixin, PermissionRequiredMixin):
+    def get_permission_required(self):
+        return [self.entity.perm(self.perm_action)]
+
+    def get_form_class(self):
+        return self.entity.form_class()
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+        messages.success(self.request, _("Saved %(obj)s.") % {"obj": self.object})
+        return response
+
+    def get_success_url(self):
+        return reverse(self.entity.url_name("detail"), args=[self.object.pk])
+
+
+class EntityCreate(EntityWriteMixin, generic.CreateView):
+    action = "form"
+    perm_action = "add"
+
+
+class EntityUpdate(EntityWriteMixin, generic.UpdateView):
+    action = "form"
+    perm_action = "change"
+
+
+class EntityDelete(EntityWriteMixin, generic.DeleteView):
+    action = "confirm_delete"
+    perm_action = "delete"
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                self.object.delete()
+        except ProtectedError as exc:
+            names = ", ".join(str(o) for o in list(exc.protected_objects)[:5])
+            messages.error(
+                self.request,
+                _("Cannot delete %(obj)s: still used by %(names)s.") % {"obj": self.object, "names": names},
+            )
+            return redirect(reverse(self.entity.url_name("detail"), args=[self.object.pk]))
+        messages.success(self.request, _("Deleted %(obj)s.") % {"obj": self.object})
+        return redirect(reverse(self.entity.url_name("list")))

@@ -1,0 +1,29 @@
+"""Masking of personal data for display: phones, ID numbers and names."""
+
+
+def mask_phone(value):
+    """138****1234 for an 11-digit mobile; keeps only the first 3 and last 4 digits of any number."""
+    if not value:
+        return ""
+    digits = str(value)
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_id_number(value):
+    """4201**********1234: region prefix and the last four characters only."""
+    if not value:
+        return ""
+    s = str(value)
+    if len(s) <= 8:
+        return "*" * len(s)
+    return s[:4] + "*" * (len(s) - 8) + s[-4:]
+
+
+def mask_name(value):
+    """张*, 欧阳** : the surname's first character only."""
+    if not value:
+        return ""
+    s = str(value)
+    return s[0] + "*" * (len(s) - 1) if len(s) > 1 else "*"

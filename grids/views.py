@@ -1,0 +1,97 @@
+import json
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from common.entity import EntityDetail
+from grids import split
+from grids.entities import community as community_entity
+from grids.models import Community
+from grids.topology import check_community
+
+
+class MapView(generic.TemplateView):
+    template_name = "grids/map.html"
+
+
+class CommunityDetail(EntityDetail):
+    """Community page: the generic detail plus its tiling report."""
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["problems"] = check_community(self.object)
+        ctx["can_split"] = self.request.user.has_perm("grids.add_gridcell")
+        return ctx
+
+
+community_detail = CommunityDetail.as_view(entity=community_entity)
+
+
+class SplitView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateView):
+    """Split a community into grid cells: preview (POST action=preview) then save (action=save)."""
+
+    template_name = "grids/split.html"
+    permission_required = ["grids.add_gridcell", "grids.delete_gridcell"]
+
+    def dispatch(self, request, *args, **kwargs):
+        self.community = get_object_or_404(Community.objects.select_related("street__district"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def params(self, data):
+        mode = data.get("mode", "households")
+        try:
+            size = float(data.get("size") or 300)
+            max_households = int(data.get("max_households") or 300)
+        except ValueError:
+            raise ValidationError(_("Size and household count must be numbers."))
+        return mode, size, max_households
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            community=self.community,
+            existing=self.community.cells.count(),
+            community_geojson=self.community.boundary.geojson,
+        )
+        ctx.setdefault("mode", "households")
+        ctx.setdefault("size", 300)
+        ctx.setdefault("max_households", 300)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        ctx = {}
+        try:
+            mode, size, max_households = self.params(request.POST)
+            ctx.update(mode=mode, size=size, max_households=max_households)
+            proposal = split.propose(self.community, mode, size_m=size, max_households=max_households)
+            if request.POST.get("action") == "save":
+                split.save_split(self.community, proposal, replace=request.POST.get("replace") == "1")
+                from django.contrib import messages
+
+                messages.success(request, _("Saved %(n)s grid cells.") % {"n": len(proposal)})
+                return redirect("grids:community-detail", pk=self.community.pk)
+            ctx["proposal"] = proposal
+            ctx["proposal_geojson"] = json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "geometry": json.loads(c.geom.geojson),
+                            "properties": {
+                                "code": c.code(self.community),
+                                "serial": c.serial,
+                                "households": c.households,
+                                "area_m2": round(c.area_m2, 1),
+                            },
+                        }
+                        for c in proposal
+                    ],
+                }
+            )
+        except ValidationError as exc:
+            ctx["errors"] = exc.messages
+        return self.render_to_response(self.get_context_data(**ctx))

@@ -1,0 +1,14 @@
+import os
+
+from .base import *  # noqa: F401,F403
+from .base import LEAFLET_CONFIG
+
+# Tests never reach the network: no base-map tiles.
+LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Playwright's sync API runs an event loop in the test thread; the ORM calls around it are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

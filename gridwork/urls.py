@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from common.views import healthz
+from grids import api as grids_api
+
+router = DefaultRouter()
+router.register("districts", grids_api.DistrictViewSet, basename="district")
+router.register("streets", grids_api.StreetViewSet, basename="street")
+router.register("communities", grids_api.CommunityViewSet, basename="community")
+router.register("cells", grids_api.GridCellViewSet, basename="gridcell")
+router.register("buildings", grids_api.BuildingViewSet, basename="building")
+router.register("households", grids_api.HouseholdViewSet, basename="household")
+router.register("assignments", grids_api.GridAssignmentViewSet, basename="gridassignment")
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include((router.urls, "api"))),
+    path("grids/", include("grids.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
