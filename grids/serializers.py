@@ -36,7 +36,10 @@ class CommunitySerializer(ModelRulesMixin, GeoFeatureModelSerializer):
 
 
 @extend_schema_field(
-    {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "role": {"type": "string"}}}}
+    {
+        "type": "array",
+        "items": {"type": "object", "properties": {"name": {"type": "string"}, "role": {"type": "string"}}},
+    }
 )
 class WorkerField(serializers.Field):
     def to_representation(self, cell):
