@@ -5,10 +5,11 @@ from rest_framework import permissions, viewsets
 from common.api import BBoxFilter, ViewPermissions
 from common.models import PersonalDataReveal
 from grids import queries
-from grids.models import District, GridAssignment, Household, Street
+from grids.models import Compound, District, GridAssignment, Household, Street
 from grids.serializers import (
     BuildingSerializer,
     CommunitySerializer,
+    CompoundSerializer,
     DistrictSerializer,
     GridAssignmentSerializer,
     GridCellSerializer,
@@ -60,6 +61,16 @@ class GridCellViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return queries.cells()
+
+
+class CompoundViewSet(viewsets.ModelViewSet):
+    queryset = Compound.objects.all()
+    serializer_class = CompoundSerializer
+    permission_classes = PUBLIC_READ
+    filter_backends = FILTERS
+    bbox_filter_field = "boundary"
+    bbox_filter_include_overlapping = True
+    filterset_fields = ["community", "kind"]
 
 
 class BuildingViewSet(viewsets.ModelViewSet):

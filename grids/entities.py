@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.entity import SpatialEntity
 from grids import queries
-from grids.models import Building, Community, District, GridCell, Household, Street
+from grids.models import Building, Community, Compound, District, GridCell, Household, Street
 
 LABELS = {
     "full_code": _("code"),
@@ -52,6 +52,16 @@ gridcell = SpatialEntity(
     form_fields=["community", "name", "boundary"],
     filter_fields=["community"],
     queryset=queries.cells,
+)
+compound = SpatialEntity(
+    Compound,
+    labels=LABELS,
+    geom_field="boundary",
+    api="compound",
+    list_fields=["name", "community", "kind"],
+    form_fields=["community", "name", "kind", "boundary"],
+    filter_fields=["community", "kind"],
+    queryset=lambda: Compound.objects.select_related("community"),
 )
 building = SpatialEntity(
     Building,
@@ -110,4 +120,4 @@ household = SpatialEntity(
     queryset=queries.households,
 )
 
-ALL = [district, street, community, gridcell, building, household]
+ALL = [district, street, community, gridcell, compound, building, household]

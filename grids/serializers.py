@@ -4,7 +4,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from common.api import ModelRulesMixin
-from grids.models import Building, Community, District, GridAssignment, GridCell, Household, Street
+from grids.models import Building, Community, Compound, District, GridAssignment, GridCell, Household, Street
 
 
 class DistrictSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
@@ -70,6 +70,13 @@ class GridCellSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
             "building_count",
         ]
         read_only_fields = ["serial", "code"]
+
+
+class CompoundSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
+    class Meta:
+        model = Compound
+        geo_field = "boundary"
+        fields = ["id", "community", "name", "kind"]
 
 
 class BuildingSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
