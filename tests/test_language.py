@@ -17,11 +17,17 @@ def test_english_is_available(client):
     assert 'lang="en"' in html and "Grid map" in html
 
 
-def test_chinese_catalogue_is_complete():
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = [
+    p for p in ROOT.glob("**/locale/zh_Hans/LC_MESSAGES/django.po") if not {".venv", "node_modules"} & set(p.parts)
+]
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=[str(p.relative_to(ROOT)) for p in CATALOGUES])
+def test_chinese_catalogue_is_complete(po):
     import re
 
-    po = (Path(__file__).resolve().parent.parent / "locale/zh_Hans/LC_MESSAGES/django.po").read_text()
-    entries = po.split("\n\n")[1:]
+    entries = po.read_text().split("\n\n")[1:]
     untranslated = [e for e in entries if re.search(r'msgstr ""\s*$', e.strip()) and "msgid_plural" not in e]
     fuzzy = [e for e in entries if "#, fuzzy" in e]
     assert not untranslated, untranslated[:3]

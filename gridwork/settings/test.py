@@ -1,7 +1,10 @@
 import os
 
 from .base import *  # noqa: F401,F403
-from .base import LEAFLET_CONFIG
+from .base import DATABASES, LEAFLET_CONFIG, env
+
+# A test database name of one's own lets several suites share the local cluster at once.
+DATABASES["default"]["TEST"] = {"NAME": env("GRIDWORK_TEST_DB", "test_gridwork")}
 
 # Tests never reach the network: no base-map tiles.
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
