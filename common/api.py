@@ -2,11 +2,22 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions, serializers
+from rest_framework.pagination import PageNumberPagination
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from common.geometry import as_multipolygon
+
 
 class GeoPagination(GeoJsonPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class Pagination(PageNumberPagination):
+    """Paging for plain (non-spatial) lists."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
@@ -30,26 +41,31 @@ class BBoxFilter(InBBoxFilter):
 
 
 class ModelRulesMixin:
-    """Run the model's own clean() on API writes, so the API refuses what the forms refuse."""
+    """Run the model's own clean() on API writes, so the API refuses what the forms refuse.
+
+    Values that clean() normalises or derives (geometries made multi, a community found from the geometry…)
+    are carried back into the validated data; list extra derived fields in Meta.derived_fields.
+    """
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         model = self.Meta.model
         instance = self.instance or model()
+        concrete = {f.name for f in model._meta.concrete_fields}
         for key, value in attrs.items():
-            if not isinstance(getattr(model, key, None), property):
+            if key in concrete:
+                field = model._meta.get_field(key)
+                if getattr(field, "geom_type", None) == "MULTIPOLYGON":
+                    value = attrs[key] = as_multipolygon(value)
                 setattr(instance, key, value)
         try:
-            instance.full_clean(exclude=[f for f in self._m2m_or_missing(model, attrs)], validate_unique=True)
+            instance.full_clean(exclude=[f.name for f in model._meta.many_to_many])
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-        for key in ("boundary", "footprint", "location", "id_number"):
-            if key in attrs:
+        for key in set(attrs) | set(getattr(self.Meta, "derived_fields", ())):
+            if key in concrete:
                 attrs[key] = getattr(instance, key)
         return attrs
-
-    def _m2m_or_missing(self, model, attrs):
-        return [f.name for f in model._meta.many_to_many]
 
 
 class ViewPermissions(permissions.DjangoModelPermissions):

@@ -2,7 +2,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, viewsets
 
-from common.api import BBoxFilter, ViewPermissions
+from common.api import BBoxFilter, Pagination, ViewPermissions
 from common.models import PersonalDataReveal
 from grids import queries
 from grids.models import Compound, District, GridAssignment, Household, Street
@@ -60,6 +60,16 @@ class GridCellViewSet(viewsets.ModelViewSet):
     filterset_fields = ["community", "community__street", "code"]
 
     def get_queryset(self):
+        # ?on=YYYY-MM-DD shows the workers responsible on that day (history of assignments).
+        on = self.request.query_params.get("on")
+        if on:
+            from django.utils.dateparse import parse_date
+            from rest_framework.exceptions import ValidationError
+
+            day = parse_date(on) if len(on) == 10 else None
+            if day is None:
+                raise ValidationError({"on": "Use a date as YYYY-MM-DD."})
+            return queries.cells(day)
         return queries.cells()
 
 
@@ -142,8 +152,22 @@ def log_reveal(user, household):
     )
 
 
+class AssignmentFilter(filters.FilterSet):
+    on = filters.DateFilter(method="filter_on", label="active on (YYYY-MM-DD)")
+
+    class Meta:
+        model = GridAssignment
+        fields = ["cell", "worker", "role", "cell__community"]
+
+    def filter_on(self, queryset, name, value):
+        return queryset.active_on(value)
+
+
 class GridAssignmentViewSet(viewsets.ModelViewSet):
+    """Assignments with their history: ?cell=ID&on=2026-03-03 answers who held the cell that day."""
+
     queryset = GridAssignment.objects.select_related("worker", "cell")
     serializer_class = GridAssignmentSerializer
     permission_classes = PUBLIC_READ
-    filterset_fields = ["cell", "worker", "role"]
+    pagination_class = Pagination
+    filterset_class = AssignmentFilter

@@ -95,6 +95,9 @@ class Community(Division):
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street"))
     code = models.CharField(_("code"), max_length=3, validators=[validate_3_digits])
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.URBAN)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="managed_communities", verbose_name=_("managers")
+    )
     parent_field = "street"
 
     class Meta(Division.Meta):
@@ -106,6 +109,12 @@ class Community(Division):
     @property
     def full_code(self):
         return f"{self.street.district.code}{self.street.code}{self.code}"
+
+    def is_managed_by(self, user):
+        """Community managers (and administrators) change its assignments and responsibility areas."""
+        if not user.is_authenticated:
+            return False
+        return user.is_superuser or self.managers.filter(pk=user.pk).exists()
 
 
 class GridCell(TimeStampedModel):
@@ -200,6 +209,31 @@ class GridAssignment(TimeStampedModel):
                     gettext("Cell %(cell)s already has a primary worker (%(worker)s) from %(start)s in this period.")
                     % {"cell": self.cell, "worker": first.worker, "start": first.start}
                 )
+
+
+class Road(TimeStampedModel):
+    """A street centreline: the network against which street responsibility (责任路段) coverage is measured."""
+
+    class Kind(models.TextChoices):
+        MAIN = "main", _("main road")
+        BRANCH = "branch", _("branch road")
+        LANE = "lane", _("lane")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BRANCH)
+    line = models.LineStringField(_("centreline"), srid=4326)
+
+    class Meta:
+        verbose_name = _("road")
+        verbose_name_plural = _("roads")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        validate_geometry(self.line, kinds=("LineString",), label=gettext("Centreline"))
 
 
 class Compound(TimeStampedModel):

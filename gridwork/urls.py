@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from common.views import healthz
 from grids import api as grids_api
+from responsibility import api as responsibility_api
 
 router = DefaultRouter()
 router.register("districts", grids_api.DistrictViewSet, basename="district")
@@ -19,6 +20,8 @@ router.register("compounds", grids_api.CompoundViewSet, basename="compound")
 router.register("buildings", grids_api.BuildingViewSet, basename="building")
 router.register("households", grids_api.HouseholdViewSet, basename="household")
 router.register("assignments", grids_api.GridAssignmentViewSet, basename="gridassignment")
+router.register("responsibility-areas", responsibility_api.AreaViewSet, basename="responsibilityarea")
+router.register("parties", responsibility_api.PartyViewSet, basename="party")
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -28,8 +31,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/responsibility/", responsibility_api.responsibility_lookup, name="responsibility-lookup"),
+    path("api/v1/assignments/bulk/", responsibility_api.bulk_assign, name="assignment-bulk"),
+    path("api/v1/communities/<int:pk>/coverage/", responsibility_api.community_coverage, name="community-coverage"),
     path("api/v1/", include((router.urls, "api"))),
     path("grids/", include("grids.urls")),
+    path("responsibility/", include("responsibility.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

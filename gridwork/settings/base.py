@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "common",
     "grids",
     "fixtures",
+    "responsibility",
 ]
 
 MIDDLEWARE = [
