@@ -1,0 +1,7 @@
+"""The benchmarks, in the order they run. Each one says why it is skipped when the code it measures is not there."""
+
+
+def all_benchmarks():
+    from bench.benchmarks.assignment import Assignment
+
+    return [Assignment()]

@@ -1,0 +1,84 @@
+"""Bulk assignment of every household to its grid cell: the project's path vs the bare PostGIS spatial-join UPDATE."""
+
+import time
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bench.harness import Benchmark, Figure, Ratio
+from grids.models import Community, GridCell, Household
+
+H, C = Household._meta.db_table, GridCell._meta.db_table
+
+# What one would write by hand: join each household to the cell covering it, through the GiST index.
+BARE_SQL = f"""UPDATE {H} h SET cell_id = c.id, community_id = c.community_id
+                 FROM {C} c
+                WHERE ST_Covers(c.boundary, h.location)"""
+
+
+def vacuum():
+    """Clear the dead rows of the previous run so that every run starts from the same table state."""
+    with connection.cursor() as cur:
+        if connection.in_atomic_block:
+            cur.execute(f"ANALYZE {H}")
+        else:
+            cur.execute(f"VACUUM (ANALYZE) {H}")
+
+
+class Assignment(Benchmark):
+    id = "assignment"
+    title = "Bulk assignment of households to cells"
+    target = "project ≤ 1.2 × bare SQL"
+    figures = [
+        Figure("project", "s", "Household.objects.all().assign_cells()"),
+        Figure("bare", "s", "bare spatial-join UPDATE"),
+    ]
+    ratios = [Ratio("project", "bare", 1.2, "le")]
+
+    def setup(self, ctx):
+        self.rows = Household.objects.count()
+        self.project_sql = None
+
+    def _project(self):
+        with CaptureQueriesContext(connection) as q:
+            t = time.perf_counter()
+            n = Household.objects.all().assign_cells()
+            elapsed = time.perf_counter() - t
+        self.project_sql = q.captured_queries[-1]["sql"] if q.captured_queries else None
+        return elapsed, n
+
+    def _bare(self):
+        with connection.cursor() as cur:
+            t = time.perf_counter()
+            cur.execute(BARE_SQL)
+            elapsed = time.perf_counter() - t
+            return elapsed, cur.rowcount
+
+    def run(self, ctx, index):
+        order = [("project", self._project), ("bare", self._bare)]
+        if index % 2:
+            order.reverse()  # alternate who goes first, so warm caches favour neither
+        out = {}
+        for name, fn in order:
+            vacuum()
+            out[name], rows = fn()
+            out[f"{name}_rows"] = rows
+        return out
+
+    def notes(self, ctx):
+        plans = {}
+        with connection.cursor() as cur:
+            for name, sql in (("project", self.project_sql), ("bare", BARE_SQL)):
+                if sql:
+                    cur.execute(f"EXPLAIN {sql}")
+                    plans[name] = "\n".join(r[0] for r in cur.fetchall())
+        assigned = Household.objects.filter(cell__isnull=False).count()
+        return {
+            "households": self.rows,
+            "cells": GridCell.objects.count(),
+            "communities": Community.objects.count(),
+            "households_with_a_cell": assigned,
+            "project_sql": self.project_sql,
+            "bare_sql": " ".join(BARE_SQL.split()),
+            "plans": plans,
+        }

@@ -1,0 +1,134 @@
+"""The project under gunicorn on the benchmark database, and a small keep-alive HTTP client that times requests."""
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn with `workers` sync workers (one per core by default), production-like: DEBUG off."""
+
+    def __init__(self, database_url, workers=None, settings="gridwork.settings.dev"):
+        self.database_url = database_url
+        self.workers = workers or os.cpu_count() or 2
+        self.settings = settings
+        self.port = free_port()
+        self.proc = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=60):
+        env = os.environ | {
+            "DATABASE_URL": self.database_url,
+            "DJANGO_SETTINGS_MODULE": self.settings,
+            "DJANGO_DEBUG": "0",
+            "DATABASE_CONN_MAX_AGE": "600",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.log = open(ROOT / ".local" / f"bench-gunicorn-{self.port}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "gridwork.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "sync",
+                "--keep-alive",
+                "30",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                status, _body = Client(self.port).get("/healthz")
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer within {timeout} s; see {self.log.name}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+class Client:
+    """One keep-alive connection; get() returns (status, body) and reconnects when the server closed it."""
+
+    def __init__(self, port, host="127.0.0.1"):
+        self.host, self.port = host, port
+        self.conn = None
+
+    def get(self, path, headers=None):
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                self.conn.request("GET", path, headers=headers or {})
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def timed_get(self, path, headers=None):
+        t = time.perf_counter()
+        status, body = self.get(path, headers)
+        return time.perf_counter() - t, status, body
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def percentile(values, q):
+    """The q-th percentile (0-100) by linear interpolation, like numpy's default."""
+    xs = sorted(values)
+    if not xs:
+        return None
+    k = (len(xs) - 1) * q / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
