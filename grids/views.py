@@ -24,6 +24,7 @@ class CommunityDetail(EntityDetail):
         ctx = super().get_context_data(**kwargs)
         ctx["problems"] = check_community(self.object)
         ctx["can_split"] = self.request.user.has_perm("grids.add_gridcell")
+        ctx["can_manage"] = self.object.is_managed_by(self.request.user)
         return ctx
 
 
