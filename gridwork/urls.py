@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from assets import api as assets_api
 from common.views import healthz
 from grids import api as grids_api
 from responsibility import api as responsibility_api
@@ -20,6 +21,12 @@ router.register("compounds", grids_api.CompoundViewSet, basename="compound")
 router.register("buildings", grids_api.BuildingViewSet, basename="building")
 router.register("households", grids_api.HouseholdViewSet, basename="household")
 router.register("assignments", grids_api.GridAssignmentViewSet, basename="gridassignment")
+router.register("asset-families", assets_api.AssetFamilyViewSet, basename="assetfamily")
+router.register("asset-types", assets_api.AssetTypeViewSet, basename="assettype")
+router.register("assets", assets_api.AssetViewSet, basename="asset")
+router.register("adoptions", assets_api.AdoptionViewSet, basename="adoption")
+router.register("adoption-coverage", assets_api.AdoptionCoverageViewSet, basename="adoption-coverage")
+router.register("service-area", assets_api.ServiceAreaViewSet, basename="service-area")
 router.register("responsibility-areas", responsibility_api.AreaViewSet, basename="responsibilityarea")
 router.register("parties", responsibility_api.PartyViewSet, basename="party")
 
@@ -36,6 +43,7 @@ urlpatterns = [
     path("api/v1/communities/<int:pk>/coverage/", responsibility_api.community_coverage, name="community-coverage"),
     path("api/v1/", include((router.urls, "api"))),
     path("grids/", include("grids.urls")),
+    path("assets/", include("assets.urls")),
     path("responsibility/", include("responsibility.urls")),
 ]
 if settings.DEBUG:

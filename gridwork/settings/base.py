@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "common",
     "grids",
     "fixtures",
+    "assets",
     "responsibility",
 ]
 
@@ -112,6 +113,7 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / ".local" / "static")))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/geoman", BASE_DIR / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist"),
+    ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
@@ -124,6 +126,12 @@ GRIDWORK = {
     "SPLIT_MAX_HOUSEHOLDS": int(env("GRIDWORK_SPLIT_MAX_HOUSEHOLDS", "300")),
     # Upper bound for vertices of one submitted geometry.
     "MAX_VERTICES": int(env("GRIDWORK_MAX_VERTICES", "20000")),
+}
+
+# Assets and adoption: photo size limit; days without a maintenance log after which an adoption is lapsed.
+ASSETS = {
+    "MAX_PHOTO_BYTES": int(float(env("GRIDWORK_MAX_PHOTO_MB", "5")) * 1_048_576),
+    "ADOPTION_LAPSE_DAYS": int(env("GRIDWORK_ADOPTION_LAPSE_DAYS", "30")),
 }
 
 _tiles = env("GRIDWORK_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

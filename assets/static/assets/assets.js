@@ -1,0 +1,275 @@
+/* Public facility map: family layers with clustering, search, nearest facilities, service areas, adoption. */
+(function () {
+  "use strict";
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function fetchJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) {
+          var msg = typeof body === "object" ? Object.keys(body).map(function (k) { return [].concat(body[k]).join(" "); }).join(" ") : r.status;
+          throw new Error(msg);
+        }
+        return body;
+      });
+    });
+  }
+
+  function withQuery(url, params) {
+    var q = Object.keys(params).map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]); });
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + q.join("&");
+  }
+
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function publicMap(map) {
+    var cfg = readJSON("assets-config");
+    var t = readJSON("assets-i18n");
+    var families = readJSON("assets-families");
+    var sortingNames = readJSON("assets-sorting");
+    var conditionNames = readJSON("assets-conditions");
+    var el = document.getElementById("assets-map");
+    var countEl = document.getElementById("asset-count");
+    var byFamily = {};
+    var markers = {};
+    families.forEach(function (f) {
+      byFamily[f.code] = {
+        family: f,
+        cluster: L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, disableClusteringAtZoom: 18 }),
+        shapes: L.featureGroup(),
+        visible: true,
+      };
+    });
+    var adoptableOnly = false;
+    var all = [];
+
+    function icon(p, colour) {
+      var cls = "asset-icon fam-" + p.family + (p.adoption === "open" ? " adoptable" : "") + (p.adoption === "adopted" ? " adopted" : "");
+      return L.divIcon({ className: cls, html: '<span style="background:' + colour + '"></span>', iconSize: [16, 16] });
+    }
+
+    function shown(p) {
+      return !adoptableOnly || p.adoption === "open";
+    }
+
+    function redraw() {
+      var n = 0;
+      Object.keys(byFamily).forEach(function (code) {
+        var g = byFamily[code];
+        g.cluster.clearLayers();
+        g.shapes.clearLayers();
+        var items = all.filter(function (it) { return it.f.properties.family === code && shown(it.f.properties); });
+        g.cluster.addLayers(items.map(function (it) { return it.marker; }));
+        items.forEach(function (it) { if (it.shape) g.shapes.addLayer(it.shape); });
+        if (g.visible) {
+          map.addLayer(g.shapes);
+          map.addLayer(g.cluster);
+          n += items.length;
+        } else {
+          map.removeLayer(g.cluster);
+          map.removeLayer(g.shapes);
+        }
+      });
+      countEl.textContent = n + " " + t.shown;
+      el.dataset.visible = String(n);
+    }
+
+    function popupHtml(a) {
+      var p = a.properties;
+      var rows = [];
+      rows.push("<strong>" + esc(p.name) + "</strong>");
+      rows.push(esc(t.type) + ": " + esc(p.type_name));
+      rows.push(esc(t.identifier) + ": " + esc(p.identifier));
+      rows.push(esc(t.condition) + ": " + esc(conditionNames[p.condition] || p.condition));
+      if (p.opening_hours) {
+        var now = p.open_now === true ? '<span class="open-now">' + esc(t.openNow) + "</span>" :
+          p.open_now === false ? '<span class="closed-now">' + esc(t.closedNow) + "</span>" : "";
+        rows.push(esc(t.hours) + ": " + esc(p.opening_hours) + " " + now);
+      }
+      if (p.accessible === true) rows.push("♿ " + esc(t.accessible));
+      if (p.accessible === false) rows.push(esc(t.notAccessible));
+      if (p.sorting && p.sorting.length) rows.push(esc(t.sorting) + ": " + p.sorting.map(function (s) { return esc(sortingNames[s] || s); }).join("、"));
+      if (p.capacity !== null && p.capacity !== undefined) rows.push(esc(t.capacity) + ": " + esc(p.capacity) + " " + esc(p.capacity_unit));
+      if (p.area_m2) rows.push(esc(t.area) + ": " + Math.round(p.area_m2) + " m²");
+      if (p.department) rows.push(esc(t.department) + ": " + esc(p.department));
+      if (p.adoption === "adopted") rows.push('<span class="badge adopted">' + esc(t.adopted) + "</span>");
+      if (p.adoption === "open") {
+        var link = cfg.signedIn
+          ? '<a class="button apply-adopt" href="' + cfg.adopt.replace("/0/", "/" + a.id + "/") + '">' + esc(t.apply) + "</a>"
+          : '<a class="apply-adopt" href="' + cfg.login + '">' + esc(t.loginApply) + "</a>";
+        rows.push('<span class="badge open">' + esc(t.openAdoption) + "</span> " + link);
+      }
+      return '<div class="asset-popup">' + rows.join("<br>") + "</div>";
+    }
+
+    function openPopup(id, layer, latlng) {
+      fetchJSON(cfg.assets + id + "/").then(function (a) {
+        layer.bindPopup(popupHtml(a), { maxWidth: 280 });
+        layer.openPopup(latlng);
+      });
+    }
+
+    function focus(id) {
+      var it = markers[id];
+      if (!it) return;
+      var g = byFamily[it.f.properties.family];
+      if (!g.visible) {
+        g.visible = true;
+        var box = document.querySelector('#layer-list input[value="' + it.f.properties.family + '"]');
+        if (box) box.checked = true;
+        redraw();
+      }
+      g.cluster.zoomToShowLayer(it.marker, function () { openPopup(id, it.marker); });
+    }
+
+    fetchJSON(cfg.markers).then(function (fc) {
+      fc.features.forEach(function (f) {
+        var p = f.properties;
+        var g = byFamily[p.family];
+        if (!g) return;
+        var colour = g.family.colour;
+        var marker = L.marker([p.at[1], p.at[0]], { icon: icon(p, colour), title: p.name, alt: p.name });
+        marker.on("click", function () { openPopup(f.id, marker); });
+        var shape = null;
+        if (p.kind !== "point") {
+          shape = L.geoJSON(f.geometry, {
+            style: {
+              color: colour, weight: p.adoption === "open" ? 3 : 2, fillOpacity: 0.3,
+              dashArray: p.adoption === "open" ? "6 4" : null,
+              className: "asset-shape" + (p.adoption === "open" ? " adoptable-shape" : ""),
+            },
+          });
+          shape.on("click", function (ev) { openPopup(f.id, shape, ev.latlng); });
+        }
+        var item = { f: f, marker: marker, shape: shape };
+        markers[f.id] = item;
+        all.push(item);
+      });
+      redraw();
+      if (all.length) {
+        map.fitBounds(L.latLngBounds(all.map(function (it) { return it.marker.getLatLng(); })));
+      }
+      el.dataset.loaded = "markers";
+    }).catch(function (e) { countEl.textContent = t.error + " " + e.message; });
+
+    // --- layers -------------------------------------------------------------------------
+    document.getElementById("layer-list").addEventListener("change", function (ev) {
+      if (ev.target.id === "adoptable-only") {
+        adoptableOnly = ev.target.checked;
+      } else if (ev.target.name === "family") {
+        byFamily[ev.target.value].visible = ev.target.checked;
+      }
+      redraw();
+    });
+
+    // --- search -------------------------------------------------------------------------
+    var results = document.getElementById("search-results");
+    document.getElementById("asset-search-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var q = document.getElementById("asset-search").value.trim();
+      if (!q) { results.innerHTML = ""; return; }
+      fetchJSON(withQuery(cfg.assets, { q: q, page_size: 20 })).then(function (page) {
+        var fs = page.features || [];
+        results.innerHTML = fs.length ? fs.map(function (f) {
+          return '<li><a href="#" data-id="' + f.id + '">' + esc(f.properties.name) + "</a> · " + esc(f.properties.type_name) + "</li>";
+        }).join("") : "<li>" + esc(t.noResults) + "</li>";
+        el.dataset.search = String(fs.length);
+      });
+    });
+    results.addEventListener("click", function (ev) {
+      var id = ev.target.dataset && ev.target.dataset.id;
+      if (id) { ev.preventDefault(); focus(Number(id)); }
+    });
+
+    // --- nearest ------------------------------------------------------------------------
+    var nearestLayer = L.featureGroup().addTo(map);
+    var nearestList = document.getElementById("nearest-results");
+    var hint = document.getElementById("nearest-hint");
+    var picking = false;
+
+    function nearestFrom(latlng) {
+      var type = document.getElementById("nearest-type").value;
+      var n = document.getElementById("nearest-n").value || 5;
+      nearestLayer.clearLayers();
+      L.circleMarker(latlng, { radius: 8, color: "#d62728", weight: 3, className: "nearest-origin" }).addTo(nearestLayer)
+        .bindTooltip(t.from);
+      fetchJSON(withQuery(cfg.nearest, { lon: latlng.lng.toFixed(6), lat: latlng.lat.toFixed(6), type: type, n: n })).then(function (rows) {
+        nearestList.innerHTML = rows.length ? rows.map(function (r) {
+          L.polyline([latlng, [r.lat, r.lon]], { color: "#d62728", weight: 1, dashArray: "4 4" }).addTo(nearestLayer);
+          var open = r.open_now === true ? " · " + esc(t.openNow) : r.open_now === false ? " · " + esc(t.closedNow) : "";
+          return '<li><a href="#" data-id="' + r.id + '">' + esc(r.name) + '</a> · <span class="distance">' + Math.round(r.distance_m) +
+            " " + esc(t.metres) + "</span>" + open + "</li>";
+        }).join("") : "<li>" + esc(t.noResults) + "</li>";
+        hint.textContent = "";
+        el.dataset.nearest = String(rows.length);
+        if (rows.length) map.fitBounds(nearestLayer.getBounds(), { maxZoom: 17, padding: [20, 20] });
+      }).catch(function (e) { hint.textContent = t.error + " " + e.message; });
+    }
+
+    nearestList.addEventListener("click", function (ev) {
+      var id = ev.target.dataset && ev.target.dataset.id;
+      if (id) { ev.preventDefault(); focus(Number(id)); }
+    });
+    document.getElementById("pick-point").addEventListener("click", function () {
+      picking = true;
+      hint.textContent = t.pickHint;
+      el.classList.add("picking");
+    });
+    map.on("click", function (ev) {
+      if (!picking) return;
+      picking = false;
+      el.classList.remove("picking");
+      nearestFrom(ev.latlng);
+    });
+    document.getElementById("locate-me").addEventListener("click", function () {
+      if (!navigator.geolocation) { hint.textContent = t.noGeo; return; }
+      hint.textContent = t.locating;
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        nearestFrom(L.latLng(pos.coords.latitude, pos.coords.longitude));
+      }, function () { hint.textContent = t.noGeo; }, { enableHighAccuracy: true, timeout: 10000 });
+    });
+
+    // --- service area -------------------------------------------------------------------
+    var serviceLayer = L.featureGroup().addTo(map);
+    function shade(pct) {
+      if (pct === null) return "#cccccc";
+      if (pct >= 90) return "#1a9850";
+      if (pct >= 70) return "#91cf60";
+      if (pct >= 50) return "#fee08b";
+      if (pct >= 30) return "#fc8d59";
+      return "#d73027";
+    }
+    document.getElementById("service-run").addEventListener("click", function () {
+      var type = document.getElementById("service-type").value;
+      var radius = document.getElementById("service-radius").value;
+      var summary = document.getElementById("service-summary");
+      fetchJSON(withQuery(cfg.service, { type: type, radius: radius })).then(function (data) {
+        serviceLayer.clearLayers();
+        data.cells.forEach(function (c) {
+          L.geoJSON(c.boundary, { style: { color: "#333", weight: 1, fillColor: shade(c.percent), fillOpacity: 0.35, className: "service-cell" } })
+            .bindTooltip(esc(c.code.slice(-3)) + " · " + (c.percent === null ? "—" : c.percent + "%"))
+            .addTo(serviceLayer);
+        });
+        L.geoJSON(data.uncovered_buildings, { style: { color: "#b30000", weight: 1, fillColor: "#ff0000", fillOpacity: 0.7, className: "uncovered-building" } })
+          .addTo(serviceLayer);
+        summary.textContent = data.covered + " / " + data.households + " " + t.covered + " (" + (data.percent === null ? "—" : data.percent + "%") +
+          ") · " + data.uncovered_buildings.features.length + " " + t.uncoveredBuildings;
+        document.getElementById("service-table").innerHTML = "<thead><tr><th>" + esc(t.cell) + "</th><th>" + esc(t.households) +
+          "</th><th>%</th></tr></thead><tbody>" + data.cells.map(function (c) {
+            return "<tr><td>" + esc(c.code) + "</td><td>" + c.covered + " / " + c.households + "</td><td>" + (c.percent === null ? "—" : c.percent) + "</td></tr>";
+          }).join("") + "</tbody>";
+        el.dataset.service = "done";
+      }).catch(function (e) { summary.textContent = t.error + " " + e.message; });
+    });
+  }
+
+  window.gridworkAssets = { publicMap: publicMap };
+})();

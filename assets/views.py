@@ -1,0 +1,251 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import generic
+from django.views.decorators.http import require_POST
+
+from assets import services
+from assets.entities import asset as asset_entity
+from assets.forms import AdoptionForm, InspectionForm, MaintenanceLogForm, PhotoForm, ReviewForm
+from assets.models import SORTING_CHOICES, Adoption, Asset, AssetFamily
+from common.entity import EntityDetail
+
+
+def agreement_text(asset, start, end):
+    return _(
+        "The adopter looks after %(asset)s (%(identifier)s) from %(start)s to %(end)s: keeps it clean and tidy, "
+        "waters and weeds where it needs it, reports damage to the community at once, and logs the upkeep with a "
+        "photo at least every %(days)s days. An adoption with no upkeep logged for longer is flagged as lapsed "
+        "and may be ended by the community. The adopter gains no right of ownership or use beyond the upkeep."
+    ) % {
+        "asset": asset.name,
+        "identifier": asset.identifier,
+        "start": start or "…",
+        "end": end or "…",
+        "days": settings.ASSETS["ADOPTION_LAPSE_DAYS"],
+    }
+
+
+class PublicMapView(generic.TemplateView):
+    """The public facility map: no login, nothing personal."""
+
+    template_name = "assets/map.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        families = []
+        for fam in AssetFamily.objects.prefetch_related("types"):
+            types = [t for t in fam.types.all() if t.public]
+            if types:
+                families.append(
+                    {
+                        "code": fam.code,
+                        "label": fam.label,
+                        "colour": fam.colour,
+                        "types": [{"code": f"{fam.code}{t.code}", "label": t.label} for t in types],
+                    }
+                )
+        ctx["families"] = families
+        ctx["families_json"] = families
+        ctx["sorting_json"] = {k: str(v) for k, v in SORTING_CHOICES}
+        ctx["conditions_json"] = {k: str(v) for k, v in Asset.Condition.choices}
+        ctx["radius"] = 300
+        return ctx
+
+
+class AssetDetail(EntityDetail):
+    """Asset page: the generic detail plus photos, inspections and adoptions."""
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        obj = self.object
+        ctx["photos"] = obj.photos.all()
+        ctx["inspections"] = obj.inspections.select_related("inspector")[:20]
+        ctx["adoptions"] = obj.adoptions.with_flags()[:20] if user.has_perm("assets.view_adoption") else []
+        ctx["sorting"] = obj.sorting_labels()
+        ctx["photo_form"] = PhotoForm() if user.has_perm("assets.add_assetphoto") else None
+        ctx["inspection_form"] = InspectionForm() if user.has_perm("assets.add_inspection") else None
+        return ctx
+
+
+asset_detail = AssetDetail.as_view(entity=asset_entity)
+
+
+def _form_errors(form):
+    return "; ".join(
+        f"{form.fields[k].label if k in form.fields else ''} {' '.join(v)}".strip() for k, v in form.errors.items()
+    )
+
+
+@require_POST
+@permission_required("assets.add_assetphoto", raise_exception=True)
+def add_photo(request, pk):
+    asset = get_object_or_404(Asset, pk=pk)
+    form = PhotoForm(request.POST, request.FILES, instance=None)
+    form.instance.asset = asset
+    form.instance.uploaded_by = request.user
+    if form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("Photo added."))
+    else:
+        messages.error(request, _("The photo was not saved: %(errors)s") % {"errors": _form_errors(form)})
+    return redirect("assets:asset-detail", pk=pk)
+
+
+@require_POST
+@permission_required("assets.add_inspection", raise_exception=True)
+def add_inspection(request, pk):
+    asset = get_object_or_404(Asset, pk=pk)
+    form = InspectionForm(request.POST, request.FILES)
+    form.instance.asset = asset
+    form.instance.inspector = request.user
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Inspection logged."))
+    else:
+        messages.error(request, _("The inspection was not saved: %(errors)s") % {"errors": _form_errors(form)})
+    return redirect("assets:asset-detail", pk=pk)
+
+
+@login_required
+def adopt(request, pk):
+    """A signed-in resident applies to adopt an asset that is open for adoption."""
+    asset = get_object_or_404(Asset.objects.select_related("type"), pk=pk)
+    active = asset.active_adoption()
+    instance = Adoption(asset=asset, applicant=request.user)
+    form = AdoptionForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        adoption = form.save(commit=False)
+        adoption.agreement = agreement_text(asset, adoption.start, adoption.end)
+        with transaction.atomic():
+            adoption.save()
+        messages.success(request, _("Your application has been sent; the community will review it."))
+        return redirect("assets:adoption-detail", pk=adoption.pk)
+    start, end = (form.data.get("start"), form.data.get("end")) if form.is_bound else (None, None)
+    return render(
+        request,
+        "assets/adopt.html",
+        {"asset": asset, "form": form, "active": active, "agreement": agreement_text(asset, start, end)},
+    )
+
+
+def _can_see(user, adoption):
+    return adoption.applicant_id == user.pk or user.has_perm("assets.view_adoption")
+
+
+@login_required
+def adoption_list(request):
+    staff = request.user.has_perm("assets.view_adoption")
+    qs = Adoption.objects.select_related("asset__type", "applicant").with_flags()
+    if not staff:
+        qs = qs.filter(applicant=request.user)
+    status = request.GET.get("status")
+    if status in Adoption.Status.values:
+        qs = qs.filter(status=status)
+    flag = request.GET.get("flag")
+    if flag == "expired":
+        qs = qs.filter(is_expired=True)
+    elif flag == "lapsed":
+        qs = qs.filter(is_lapsed=True)
+    rows = [(a, a.adopter_name if a.applicant_id == request.user.pk else a.masked("adopter_name")) for a in qs[:500]]
+    return render(
+        request,
+        "assets/adoption_list.html",
+        {
+            "rows": rows,
+            "staff": staff,
+            "statuses": Adoption.Status.choices,
+            "status": status,
+            "flag": flag,
+            "lapse_days": settings.ASSETS["ADOPTION_LAPSE_DAYS"],
+        },
+    )
+
+
+@login_required
+def adoption_detail(request, pk):
+    adoption = get_object_or_404(
+        Adoption.objects.select_related("asset__type", "applicant", "reviewed_by").with_flags(), pk=pk
+    )
+    if not _can_see(request.user, adoption):
+        raise PermissionDenied
+    own = adoption.applicant_id == request.user.pk
+    can_log = adoption.status == Adoption.Status.APPROVED and (
+        own or request.user.has_perm("assets.add_maintenancelog")
+    )
+    return render(
+        request,
+        "assets/adoption_detail.html",
+        {
+            "adoption": adoption,
+            "adopter_name": adoption.adopter_name if own else adoption.masked("adopter_name"),
+            "contact_phone": adoption.contact_phone if own else adoption.masked("contact_phone"),
+            "logs": adoption.logs.all(),
+            "log_form": MaintenanceLogForm(initial={"date": timezone.localdate()}) if can_log else None,
+            "review_form": ReviewForm()
+            if adoption.status == Adoption.Status.PENDING and request.user.has_perm("assets.change_adoption")
+            else None,
+        },
+    )
+
+
+@require_POST
+@permission_required("assets.change_adoption", raise_exception=True)
+def adoption_review(request, pk):
+    adoption = get_object_or_404(Adoption, pk=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("assets:adoption-detail", pk=pk)
+    try:
+        adoption.review(request.user, form.cleaned_data["decision"] == "approve", form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Adoption %(status)s.") % {"status": adoption.get_status_display()})
+    return redirect("assets:adoption-detail", pk=pk)
+
+
+@require_POST
+@login_required
+def adoption_log(request, pk):
+    adoption = get_object_or_404(Adoption, pk=pk)
+    if adoption.applicant_id != request.user.pk and not request.user.has_perm("assets.add_maintenancelog"):
+        raise PermissionDenied
+    form = MaintenanceLogForm(request.POST, request.FILES)
+    form.instance.adoption = adoption
+    form.instance.logged_by = request.user
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Maintenance logged."))
+    else:
+        messages.error(request, _("The log was not saved: %(errors)s") % {"errors": _form_errors(form)})
+    return redirect("assets:adoption-detail", pk=pk)
+
+
+def coverage(request):
+    """Adopted green area per community and per grid cell (public: areas only)."""
+    from grids.models import Community, GridCell
+
+    communities = services.adoption_coverage(Community.objects.select_related("street__district"))
+    cells = services.adoption_coverage(GridCell.objects.order_by("code"))
+    total_green = sum(r.green_m2 for r in communities)
+    total_adopted = sum(r.adopted_m2 for r in communities)
+    return render(
+        request,
+        "assets/coverage.html",
+        {
+            "communities": communities,
+            "cells": cells,
+            "total_green": total_green,
+            "total_adopted": total_adopted,
+            "total_share": round(100 * total_adopted / total_green, 1) if total_green else None,
+        },
+    )
