@@ -383,3 +383,52 @@ def _households(cur, p):
         p | NAMES,
     )
     _set_sequence(cur, household)
+
+
+@register_extra("responsibility")
+def _responsibility(cur, scale, p):
+    """门前三包 frontages (a 10 m strip south of every building, a shop each), a 责任路段 street segment of 8 m
+    along the south edge of every cell (the street's sanitation department), and a 包片 zone per community
+    (its first cell's grid worker)."""
+    party, area = table("responsibility.Party"), table("responsibility.ResponsibilityArea")
+    q = p | {"ns": scale.streets}
+    cur.execute(
+        f"""INSERT INTO {party} (id, kind, name, user_id, household_id, created_at, updated_at)
+            SELECT street_no, 'department', '第' || street_no || '街道环卫所', NULL::bigint, NULL::bigint, now(), now()
+              FROM (SELECT DISTINCT street_no FROM bench_cell) s
+            UNION ALL
+            SELECT %(ns)s + k, 'organisation', '商户' || k, NULL, NULL, now(), now() FROM bench_building
+            UNION ALL
+            SELECT %(ns)s + %(nb)s + community_id, 'user', '', min(k), NULL, now(), now()
+              FROM bench_cell GROUP BY community_id""",
+        q,
+    )
+    cur.execute(
+        f"""INSERT INTO {area} (id, kind, name, community_id, party_id, duties, start, "end", area, line, width_m,
+                                note, created_at, updated_at)
+            SELECT k, 'frontage', '门前三包' || k, community_id, %(ns)s + k,
+                   ARRAY['clean', 'facade', 'order']::varchar[], DATE '2026-01-01', NULL::date,
+                   ST_Multi(ST_Transform(ST_MakeEnvelope(x, y - 10, x + 30, y, {UTM}), 4326)), NULL::geometry,
+                   NULL::float8, '',
+                   now(), now()
+              FROM bench_building
+            UNION ALL
+            SELECT %(nb)s + k, 'road', '路段' || k, community_id, street_no,
+                   ARRAY['same_day', 'clean']::varchar[], DATE '2026-01-01', NULL,
+                   ST_Multi(ST_Transform(ST_Buffer(line, 4, 'quad_segs=4'), 4326)), ST_Transform(line, 4326), 8, '',
+                   now(), now()
+              FROM (SELECT k, community_id, street_no,
+                           ST_SetSRID(ST_MakeLine(ST_MakePoint(%(ox)s + i * %(s)s + 10, %(oy)s + j * %(s)s + 5),
+                                                  ST_MakePoint(%(ox)s + (i + 1) * %(s)s - 10, %(oy)s + j * %(s)s + 5)),
+                                      {UTM}) AS line
+                      FROM bench_cell) c
+            UNION ALL
+            SELECT %(nb)s + %(ncells)s + c.id, 'zone', '包片' || c.id, c.id, %(ns)s + %(nb)s + c.id,
+                   ARRAY['patrol']::varchar[], DATE '2026-01-01', NULL, c.boundary, NULL, NULL, '', now(), now()
+              FROM {table("grids.Community")} c""",
+        q,
+    )
+    _set_sequence(cur, party)
+    _set_sequence(cur, area)
+    cur.execute(f"SELECT count(*) FROM {area}")  # noqa: S608
+    return {"responsibility.ResponsibilityArea": cur.fetchone()[0]}

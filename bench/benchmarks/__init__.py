@@ -3,5 +3,6 @@
 
 def all_benchmarks():
     from bench.benchmarks.assignment import Assignment
+    from bench.benchmarks.responsibility import ResponsibilityLookup
 
-    return [Assignment()]
+    return [Assignment(), ResponsibilityLookup()]
