@@ -43,6 +43,7 @@ urlpatterns = [
     path("api/v1/communities/<int:pk>/coverage/", responsibility_api.community_coverage, name="community-coverage"),
     path("api/v1/", include((router.urls, "api"))),
     path("grids/", include("grids.urls")),
+    path("layers/", include("layers.urls")),
     path("assets/", include("assets.urls")),
     path("responsibility/", include("responsibility.urls")),
 ]

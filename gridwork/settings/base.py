@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "common",
     "grids",
+    "layers",
     "fixtures",
     "assets",
     "responsibility",
@@ -163,6 +164,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Grid management: divisions, grid cells, buildings and households (GeoJSON, EPSG:4326).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Layers: imports, exports, tiles and imagery; jobs run on a Celery worker with Redis as broker.
+CELERY_BROKER_URL = env("GRIDWORK_REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+LAYERS = {
+    "MAX_UPLOAD_MB": int(env("GRIDWORK_MAX_UPLOAD_MB", "200")),
+    "MAX_UNZIPPED_MB": int(env("GRIDWORK_MAX_UNZIPPED_MB", "1000")),
+    "MAX_FEATURES": int(env("GRIDWORK_MAX_IMPORT_FEATURES", "200000")),
+    "MAX_TOTAL_VERTICES": int(env("GRIDWORK_MAX_IMPORT_VERTICES", "5000000")),
+    "MAX_JSON_DEPTH": 20,
+    # Green coverage: a pixel is green when its NDVI is above this value.
+    "NDVI_THRESHOLD": float(env("GRIDWORK_NDVI_THRESHOLD", "0.3")),
 }
 
 # Debian 12 ships GDAL 3.6; spatial references come from the project's own code and data, not from users.

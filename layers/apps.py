@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LayersConfig(AppConfig):
+    name = "layers"
+    verbose_name = _("Layers")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Built-in import targets and tile layers; other apps register theirs in their own ready().
+        from layers import builtin  # noqa: F401

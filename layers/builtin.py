@@ -1,0 +1,89 @@
+"""The targets this app brings: grid cells, buildings, households and free overlay layers."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Building, Community, GridCell, Household
+from layers.models import Feature
+from layers.targets import Target, register
+
+
+def cell_community(obj, job):
+    """A new grid cell belongs to the community that holds its interior; its code is given on save."""
+    if obj.pk is None:
+        obj.code = ""
+    if obj.community_id or obj.boundary is None:
+        return
+    community = Community.objects.filter(boundary__covers=obj.boundary.point_on_surface).first()
+    if community is None:
+        raise ValidationError(gettext("The cell lies outside every community."))
+    obj.community = community
+
+
+def overlay_scope(job):
+    return {"layer": job.overlay}
+
+
+register(
+    Target(
+        name="gridcell",
+        label=_("grid cells"),
+        model=GridCell,
+        geom_field="boundary",
+        geom_kinds=("MultiPolygon",),
+        fields={"code": _("code"), "name": _("name")},
+        key_fields=["code"],
+        permission="grids.change_gridcell",
+        prepare=cell_community,
+    )
+)
+register(
+    Target(
+        name="building",
+        label=_("buildings"),
+        model=Building,
+        geom_field="footprint",
+        geom_kinds=("Polygon",),
+        fields={"name": _("name"), "year_built": _("year built"), "storeys": _("storeys"), "units": _("units")},
+        key_fields=["name"],
+        required=("name",),
+        permission="grids.add_building",
+    )
+)
+register(
+    Target(
+        name="household",
+        label=_("households"),
+        model=Household,
+        geom_field="location",
+        geom_kinds=("Point",),
+        fields={
+            "address": _("address"),
+            "unit": _("unit"),
+            "room": _("room"),
+            "head_name": _("head of household"),
+            "phone": _("phone"),
+            "id_number": _("ID number"),
+            "residents": _("residents"),
+            "status": _("status"),
+            "toilet": _("toilet type"),
+        },
+        key_fields=["id_number", "address"],
+        required=("head_name",),
+        permission="grids.add_household",
+    )
+)
+register(
+    Target(
+        name="feature",
+        label=_("free overlay layer"),
+        model=Feature,
+        geom_field="geom",
+        fields={"key": _("key"), "name": _("name")},
+        key_fields=["key"],
+        extra_properties=True,
+        permission="layers.add_feature",
+        scope=overlay_scope,
+    )
+)

@@ -1,0 +1,209 @@
+"""Running an import: read, reproject, repair, map fields, write through the model's rules, report per row.
+
+The file is read and checked whole before anything is written, so a bad file changes nothing. Rows are
+then written in one transaction with a savepoint per row: a row the model refuses is skipped with its
+reason and the others stay. Re-imports update the row whose key field matches instead of adding one.
+"""
+
+import logging
+import shutil
+from pathlib import Path
+
+import shapely
+import shapely.geometry
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from layers import progress, targets
+from layers.models import ImportJob
+from layers.readers import LayerFileError, Source
+
+log = logging.getLogger(__name__)
+
+IMPORTED, UPDATED, SKIPPED = "imported", "updated", "skipped"
+PROGRESS_EVERY = 50
+
+
+def open_job_source(job):
+    path = Path(job.file.path)
+    return Source(path, format=job.format or None, layer=job.source_layer or None, crs_override=job.crs_override)
+
+
+def repair(geom):
+    """(geometry, note) for a valid or safely repaired shapely geometry; raises ValueError when unsafe.
+
+    A repair is safe when make_valid keeps the kind and the number of parts (a duplicate vertex, a spike, a
+    ring touching itself). It is refused when it would split or merge parts, as a bow-tie or a hole outside
+    its shell would be: the file's intent is then unclear.
+    """
+    if shapely.is_valid(geom):
+        return geom, ""
+    reason = shapely.is_valid_reason(geom)
+    fixed = shapely.make_valid(geom)
+    dim = shapely.get_dimensions(geom)
+    if fixed.geom_type == "GeometryCollection":
+        parts = [p for p in shapely.get_parts(fixed) if shapely.get_dimensions(p) == dim]
+        fixed = shapely.union_all(parts) if parts else None
+    if fixed is None or fixed.is_empty or shapely.get_dimensions(fixed) != dim:
+        raise ValueError(_("invalid geometry (%(reason)s) that cannot be repaired safely") % {"reason": reason})
+    if shapely.get_num_geometries(fixed) != shapely.get_num_geometries(geom):
+        raise ValueError(
+            _("invalid geometry (%(reason)s): a repair would turn %(a)s part(s) into %(b)s")
+            % {"reason": reason, "a": shapely.get_num_geometries(geom), "b": shapely.get_num_geometries(fixed)}
+        )
+    return fixed, _("geometry repaired (%(reason)s)") % {"reason": reason}
+
+
+def convert(model, name, value):
+    try:
+        f = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None if f.null else ("" if f.get_internal_type() in ("CharField", "TextField") else f.get_default())
+    if f.get_internal_type() in ("CharField", "TextField"):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+    if f.choices and isinstance(value, str):
+        labels = {str(label).lower(): key for key, label in f.flatchoices}
+        value = labels.get(value.strip().lower(), value.strip())
+    return f.to_python(value)
+
+
+def run_import(job: ImportJob):
+    """Run a job to its end; the job row records the outcome (done with a report, or failed with an error)."""
+    job.status = ImportJob.Status.RUNNING
+    job.error = ""
+    job.save(update_fields=["status", "error", "updated_at"])
+    try:
+        target = targets.get(job.target)
+        source = open_job_source(job)
+        batch = source.read()
+        job.total = len(batch.rows)
+        job.save(update_fields=["total", "updated_at"])
+        with transaction.atomic():
+            report = write_rows(job, target, batch)
+    except LayerFileError as exc:
+        return fail(job, str(exc))
+    except Exception as exc:
+        log.exception("import job %s failed", job.pk)
+        return fail(
+            job,
+            _("The import stopped on an unexpected error (%(kind)s); nothing was imported.")
+            % {"kind": exc.__class__.__name__},
+        )
+    finally:
+        cleanup(job)
+    job.report = report
+    job.imported = sum(1 for r in report if r[1] == IMPORTED)
+    job.updated = sum(1 for r in report if r[1] == UPDATED)
+    job.skipped = sum(1 for r in report if r[1] == SKIPPED)
+    job.processed = job.total
+    job.status = ImportJob.Status.DONE
+    job.save()
+    progress.publish(job.pk, job.total, job.total, job.status)
+    return job
+
+
+def fail(job, message):
+    job.status = ImportJob.Status.FAILED
+    job.error = message
+    job.processed = job.imported = job.updated = job.skipped = 0
+    job.report = []
+    job.save()
+    progress.publish(job.pk, 0, job.total, job.status)
+    return job
+
+
+def cleanup(job):
+    workdir = Path(job.file.path).parent / (Path(job.file.path).name + ".d")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def write_rows(job, target, batch):
+    """Write every row; returns [[row, status, object id, note], ...]."""
+    model = target.model
+    mapping = {k: v for k, v in (job.mapping or {}).items() if v and k in target.fields}
+    key = job.key_field if job.key_field in mapping else ""
+    existing = target.queryset(job)
+    report = []
+    total = len(batch.rows)
+    for i, (row, geom, attrs) in enumerate(zip(batch.rows.tolist(), batch.geoms, batch.attrs, strict=True)):
+        report.append(write_row(job, target, model, existing, mapping, key, row, geom, attrs))
+        if (i + 1) % PROGRESS_EVERY == 0:
+            progress.publish(job.pk, i + 1, total, ImportJob.Status.RUNNING)
+    return report
+
+
+def write_row(job, target, model, existing, mapping, key, row, geom, attrs):
+    if geom is None or shapely.is_empty(geom):
+        return [row, SKIPPED, None, _("row has no geometry")]
+    try:
+        geom, note = repair(geom)
+    except ValueError as exc:
+        return [row, SKIPPED, None, str(exc)]
+    values = {}
+    try:
+        for field, column in mapping.items():
+            values[field] = convert(model, field, attrs.get(column))
+    except ValidationError as exc:
+        return [row, SKIPPED, None, f"{field}: {' '.join(exc.messages)}"]
+    obj, status = None, IMPORTED
+    if key:
+        if values.get(key) in (None, ""):
+            return [row, SKIPPED, None, _("the key field %(key)s is empty") % {"key": key}]
+        matches = list(existing.filter(**{key: values[key]})[:2])
+        if len(matches) > 1:
+            return [
+                row,
+                SKIPPED,
+                None,
+                _("several records have %(key)s = %(value)s") % {"key": key, "value": values[key]},
+            ]
+        if matches:
+            obj, status = matches[0], UPDATED
+    if obj is None:
+        obj = target.new(job)
+    for field, value in values.items():
+        setattr(obj, field, value)
+    if target.extra_properties:
+        used = set(mapping.values())
+        obj.properties = {k: v for k, v in attrs.items() if k not in used}
+    setattr(obj, target.geom_field, target.coerce(GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=4326)))
+    try:
+        with transaction.atomic():
+            if target.prepare:
+                target.prepare(obj, job)
+            obj.full_clean(exclude=[f.name for f in model._meta.fields if not f.editable])
+            obj.save()
+    except ValidationError as exc:
+        return [row, SKIPPED, None, "; ".join(_messages(exc))]
+    return [row, status, obj.pk, note]
+
+
+def _messages(exc):
+    if hasattr(exc, "error_dict"):
+        return [f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in exc.message_dict.items()]
+    return exc.messages
+
+
+def preview_geojson(job, limit=500):
+    """The first features of the file in EPSG:4326, as GeoJSON for the preview map."""
+    source = open_job_source(job)
+    batch = source.read(max_features=limit)
+    features = []
+    for row, geom, attrs in zip(batch.rows.tolist(), batch.geoms, batch.attrs, strict=True):
+        if geom is None:
+            continue
+        props = {"row": row}
+        props.update({k: v for k, v in list(attrs.items())[:6] if not isinstance(v, bytes)})
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def now():
+    return timezone.now()

@@ -1,0 +1,303 @@
+"""Reading vector files: one handler per format behind a common interface, GDAL/OGR through pyogrio.
+
+    source = open_source(path, crs_override="EPSG:4547")
+    source.fields, source.crs, source.count
+    batch = source.read()            # row numbers, EPSG:4326 shapely geometries, attribute dicts
+
+Every handler checks its own kind of bad input before OGR touches the file (a zip without .shp, a zip
+bomb, a GeoJSON nested too deep) and raises LayerFileError with a message meant for the user.
+"""
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import pyogrio.raw
+import shapely
+from django.conf import settings
+from django.utils.translation import gettext as _
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+STORAGE_CRS = CRS.from_epsg(4326)
+
+
+class LayerFileError(Exception):
+    """A file that cannot be imported; the message is shown to the user as it is."""
+
+
+def limits():
+    return settings.LAYERS
+
+
+class Handler:
+    """One file format. Subclasses say which files they take and how OGR should open them."""
+
+    format = ""
+    label = ""
+    extensions = ()
+    default_crs = None  # CRS assumed when the file declares none (GeoJSON and KML are WGS 84 by definition)
+
+    def accepts(self, path: Path):
+        return path.suffix.lower() in self.extensions
+
+    def check(self, path: Path):
+        """Refuse bad input cheaply, before OGR parses the file."""
+
+    def locate(self, path: Path, workdir: Path) -> str:
+        """The path OGR opens (a handler may unpack an archive into workdir first)."""
+        return str(path)
+
+    def open_options(self):
+        return {}
+
+
+class ShapefileZip(Handler):
+    format = "shapefile"
+    label = "Shapefile (.zip)"
+    extensions = (".zip",)
+
+    def locate(self, path, workdir):
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise LayerFileError(_("The file is not a valid zip archive."))
+        with archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            total = sum(m.file_size for m in members)
+            if total > limits()["MAX_UNZIPPED_MB"] * 1024 * 1024:
+                raise LayerFileError(
+                    _("The zip archive unpacks to %(mb).0f MB; at most %(limit)s MB are accepted.")
+                    % {"mb": total / 1024 / 1024, "limit": limits()["MAX_UNZIPPED_MB"]}
+                )
+            shps = [m for m in members if m.filename.lower().endswith(".shp") and not m.filename.startswith("__MACOSX")]
+            if not shps:
+                names = ", ".join(m.filename for m in members[:8]) or _("nothing")
+                raise LayerFileError(
+                    _("The zip archive holds no .shp file (it holds: %(names)s); zip the .shp with its .shx and .dbf.")
+                    % {"names": names}
+                )
+            for m in members:
+                target = (workdir / m.filename).resolve()
+                if not str(target).startswith(str(workdir.resolve()) + os.sep):
+                    raise LayerFileError(
+                        _("The zip archive has a member outside its folder: %(name)s.") % {"name": m.filename}
+                    )
+            archive.extractall(workdir)
+        shp = workdir / shps[0].filename
+        stem = shp.with_suffix("")
+        missing = [ext for ext in (".shx", ".dbf") if not any(Path(str(stem) + e).exists() for e in (ext, ext.upper()))]
+        if missing:
+            raise LayerFileError(
+                _("The shapefile %(name)s lacks its %(missing)s file.")
+                % {"name": shp.name, "missing": ", ".join(missing)}
+            )
+        return str(shp)
+
+
+class GeoPackage(Handler):
+    format = "gpkg"
+    label = "GeoPackage"
+    extensions = (".gpkg",)
+
+
+class GeoJSON(Handler):
+    format = "geojson"
+    label = "GeoJSON"
+    extensions = (".geojson", ".json")
+    default_crs = "EPSG:4326"
+
+    def check(self, path):
+        """Refuse deep nesting before parsing: a FeatureCollection of multipolygons needs about 7 levels."""
+        data = np.fromfile(path, dtype=np.uint8)
+        step = np.zeros(256, dtype=np.int8)
+        step[[ord("["), ord("{")]] = 1
+        step[[ord("]"), ord("}")]] = -1
+        depth = np.cumsum(step[data], dtype=np.int64)
+        deepest = int(depth.max()) if depth.size else 0
+        if deepest > limits()["MAX_JSON_DEPTH"]:
+            raise LayerFileError(
+                _("The GeoJSON file is nested %(depth)s levels deep; at most %(limit)s are accepted.")
+                % {"depth": deepest, "limit": limits()["MAX_JSON_DEPTH"]}
+            )
+
+
+class KML(Handler):
+    format = "kml"
+    label = "KML"
+    extensions = (".kml",)
+    default_crs = "EPSG:4326"
+
+
+class CSV(Handler):
+    """CSV with a WKT column (wkt, geometry, geom) or longitude/latitude columns."""
+
+    format = "csv"
+    label = "CSV (WKT or lon/lat)"
+    extensions = (".csv",)
+    default_crs = "EPSG:4326"
+
+    def check(self, path):
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            header = [h.strip().strip('"').lower() for h in f.readline().split(",")]
+        has_wkt = bool({"wkt", "geometry", "geom", "the_geom"} & set(header))
+        has_xy = bool({"lon", "lng", "longitude", "x"} & set(header)) and bool({"lat", "latitude", "y"} & set(header))
+        if not (has_wkt or has_xy):
+            raise LayerFileError(
+                _("The CSV file needs a WKT column or lon and lat columns; it has: %(cols)s.")
+                % {"cols": ", ".join(header)}
+            )
+
+    def open_options(self):
+        return {
+            "GEOM_POSSIBLE_NAMES": "wkt,geometry,geom,the_geom",
+            "X_POSSIBLE_NAMES": "lon,lng,longitude,x",
+            "Y_POSSIBLE_NAMES": "lat,latitude,y",
+            "KEEP_GEOM_COLUMNS": "NO",
+            "AUTODETECT_TYPE": "YES",
+        }
+
+
+HANDLERS = [ShapefileZip(), GeoPackage(), GeoJSON(), KML(), CSV()]
+
+
+def handler_for(path, format=None) -> Handler:
+    path = Path(path)
+    for h in HANDLERS:
+        if (format and h.format == format) or (not format and h.accepts(path)):
+            return h
+    known = ", ".join(e for h in HANDLERS for e in h.extensions)
+    raise LayerFileError(
+        _("Unknown file type %(ext)s; accepted: %(known)s.") % {"ext": path.suffix or "?", "known": known}
+    )
+
+
+def parse_crs(text):
+    try:
+        return CRS.from_user_input(text.strip())
+    except (CRSError, TypeError, ValueError):
+        raise LayerFileError(
+            _("Unknown CRS “%(crs)s”; give an EPSG code such as EPSG:4490 or EPSG:4547.") % {"crs": text}
+        )
+
+
+@dataclass
+class Batch:
+    rows: np.ndarray  # 1-based row numbers in the file
+    geoms: np.ndarray  # shapely geometries in EPSG:4326 (None where the row has none)
+    attrs: list  # one dict per row
+
+
+class Source:
+    def __init__(self, path, *, format=None, layer=None, crs_override="", workdir=None):
+        self.original = Path(path)
+        self.handler = handler_for(path, format)
+        self.workdir = Path(workdir or self.original.parent / (self.original.name + ".d"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.handler.check(self.original)
+        self.path = self.handler.locate(self.original, self.workdir)
+        self.options = self.handler.open_options()
+        try:
+            layers = pyogrio.list_layers(self.path)
+        except Exception as exc:  # OGR's own message says what is wrong with the file
+            raise LayerFileError(_("The file cannot be read: %(reason)s") % {"reason": _short(exc)})
+        if len(layers) == 0:
+            raise LayerFileError(_("The file holds no layer."))
+        self.layers = [str(name) for name, _kind in layers]
+        self.layer = layer or self.layers[0]
+        if self.layer not in self.layers:
+            raise LayerFileError(
+                _("The file has no layer “%(layer)s”; its layers: %(layers)s.")
+                % {"layer": self.layer, "layers": ", ".join(self.layers)}
+            )
+        try:
+            info = pyogrio.read_info(self.path, layer=self.layer, force_feature_count=True, **self.options)
+        except Exception as exc:
+            raise LayerFileError(_("The file cannot be read: %(reason)s") % {"reason": _short(exc)})
+        self.fields = [str(f) for f in info["fields"]]
+        self.count = int(info["features"])
+        self.declared_crs = info["crs"]
+        if crs_override:
+            self.crs = parse_crs(crs_override)
+        elif self.declared_crs:
+            self.crs = parse_crs(self.declared_crs)
+        elif self.handler.default_crs:
+            self.crs = parse_crs(self.handler.default_crs)
+        else:
+            raise LayerFileError(_("The file does not say its CRS (no .prj); choose one, e.g. EPSG:4547."))
+        if self.count > limits()["MAX_FEATURES"]:
+            raise LayerFileError(
+                _("The file has %(n)s features; at most %(limit)s are accepted in one import.")
+                % {"n": self.count, "limit": limits()["MAX_FEATURES"]}
+            )
+
+    @property
+    def crs_label(self):
+        epsg = self.crs.to_epsg(min_confidence=70)
+        return f"EPSG:{epsg} · {self.crs.name}" if epsg else self.crs.name
+
+    def read(self, max_features=None) -> Batch:
+        try:
+            meta, fids, wkb, field_data = pyogrio.raw.read(
+                self.path,
+                layer=self.layer,
+                force_2d=True,
+                max_features=max_features,
+                datetime_as_string=True,
+                **self.options,
+            )
+        except Exception as exc:
+            raise LayerFileError(_("The file cannot be read: %(reason)s") % {"reason": _short(exc)})
+        n = len(wkb) if wkb is not None else (len(field_data[0]) if field_data else 0)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else np.full(n, None, dtype=object)
+        vertices = int(shapely.get_num_coordinates(geoms).sum())
+        if vertices > limits()["MAX_TOTAL_VERTICES"]:
+            raise LayerFileError(
+                _("The file has %(n)s vertices; at most %(limit)s are accepted in one import.")
+                % {"n": vertices, "limit": limits()["MAX_TOTAL_VERTICES"]}
+            )
+        geoms = reproject(geoms, self.crs)
+        names = [str(f) for f in meta["fields"]]
+        columns = [_plain(col) for col in field_data]
+        attrs = (
+            [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)] if columns else [{}] * n
+        )
+        return Batch(rows=np.arange(1, n + 1), geoms=geoms, attrs=attrs)
+
+
+def reproject(geoms, crs):
+    """Transform an array of shapely geometries to EPSG:4326 (PROJ, longitude first)."""
+    if crs.equals(STORAGE_CRS, ignore_axis_order=True):
+        out = geoms
+    else:
+        transformer = Transformer.from_crs(crs, STORAGE_CRS, always_xy=True)
+
+        def move(xy):
+            x, y = transformer.transform(xy[:, 0], xy[:, 1])
+            return np.column_stack([x, y])
+
+        out = shapely.transform(geoms, move)
+    present = out[~shapely.is_missing(out)]
+    if present.size:
+        minx, miny, maxx, maxy = shapely.total_bounds(present)
+        if not np.all(np.isfinite([minx, miny, maxx, maxy])) or minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            raise LayerFileError(
+                _("Reprojected from %(crs)s the data fall outside longitude/latitude bounds: is the CRS right?")
+                % {"crs": crs.name}
+            )
+    return out
+
+
+def _plain(column):
+    """A numpy column as plain Python values (None for missing)."""
+    values = column.tolist()
+    if column.dtype.kind == "f":
+        return [None if v != v else v for v in values]
+    return values
+
+
+def _short(exc):
+    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else exc.__class__.__name__

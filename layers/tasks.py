@@ -1,0 +1,11 @@
+from gridwork.celery import app
+
+
+@app.task(name="layers.run_import", acks_late=True)
+def run_import(job_id):
+    from layers.importer import run_import as run
+    from layers.models import ImportJob
+
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is not None and not job.finished:
+        run(job)
