@@ -100,6 +100,7 @@ class SpatialEntity:
             path(f"{e.name}/<int:pk>/", e.view(EntityDetail), name=f"{e.name}-detail"),
             path(f"{e.name}/<int:pk>/edit/", e.view(EntityUpdate), name=f"{e.name}-update"),
             path(f"{e.name}/<int:pk>/delete/", e.view(EntityDelete), name=f"{e.name}-delete"),
+            path(f"{e.name}/export/", e.view(EntityExport), name=f"{e.name}-export"),
         ]
 
     def view(self, base):
@@ -167,7 +168,46 @@ class EntityList(EntityMixin, generic.ListView):
         ctx["querystring"] = query.urlencode()
         ids = [obj.pk for obj in ctx["object_list"]]
         ctx["map_ids"] = ",".join(str(i) for i in ids)
+        ctx["export_url"] = reverse(e.url_name("export"))
+        ctx["export_formats"] = EXPORT_FORMATS
         return ctx
+
+
+# --- export: the list with its current filters as a file (written by layers.export) ---------------
+EXPORT_FORMATS = [
+    ("gpkg", "GeoPackage"),
+    ("shp", "Shapefile"),
+    ("geojson", "GeoJSON"),
+    ("csv", "CSV"),
+    ("xlsx", "XLSX"),
+]
+
+
+class EntityExport(EntityMixin, generic.View):
+    """?format=gpkg|shp|geojson|csv|xlsx&crs=4326 plus the list's filters; personal fields masked as on the list."""
+
+    def get(self, request, *args, **kwargs):
+        from django.http import HttpResponseBadRequest
+
+        from layers import export
+        from layers.readers import LayerFileError
+
+        e = self.entity
+        fmt = request.GET.get("format", "gpkg")
+        if fmt not in export.FORMATS:
+            return HttpResponseBadRequest(_("Unknown export format %(fmt)s.") % {"fmt": fmt})
+        try:
+            srid = export.export_srid(request.GET.get("crs"))
+        except LayerFileError as exc:
+            return HttpResponseBadRequest(str(exc))
+        params = request.GET.copy()
+        for key in ("format", "crs", "page"):
+            params.pop(key, None)
+        qs = e.filterset()(params or None, queryset=e.queryset()).qs
+        qs = export.with_export_geometry(qs, e.geom_field, srid)[: export.MAX_ROWS]
+        fields = list(e.list_fields)
+        rows = ((obj.pk, obj.export_geom, [e.value(obj, f) for f in fields]) for obj in qs)
+        return export.export_response(name=e.name, fmt=fmt, srid=srid, columns=fields, rows=list(rows))
 
 
 class EntityDetail(EntityMixin, generic.DetailView):

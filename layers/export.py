@@ -1,0 +1,120 @@
+"""Writing a list of records as GeoPackage, Shapefile (zip), GeoJSON, CSV or XLSX in EPSG:4326 or another CRS.
+
+The caller gives the records already filtered and the column values already masked (see common.entity);
+geometries are reprojected by PostGIS in the same query (ST_Transform), files are written by GDAL (pyogrio).
+"""
+
+import csv
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pyogrio.raw
+from django.contrib.gis.db.models.functions import Transform
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from layers.readers import LayerFileError, parse_crs
+
+FORMATS = {
+    "gpkg": ("GeoPackage", "GPKG", "application/geopackage+sqlite3", ".gpkg"),
+    "shp": ("Shapefile (zip)", "ESRI Shapefile", "application/zip", ".zip"),
+    "geojson": ("GeoJSON", "GeoJSON", "application/geo+json", ".geojson"),
+    "csv": ("CSV", None, "text/csv; charset=utf-8", ".csv"),
+    "xlsx": ("XLSX", None, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+}
+MAX_ROWS = 200000
+
+
+def export_srid(text):
+    """The EPSG code asked for ("4326", "EPSG:4547"); raises LayerFileError for an unknown one."""
+    text = (text or "4326").strip()
+    crs = parse_crs(f"EPSG:{text}" if text.isdigit() else text)
+    epsg = crs.to_epsg()
+    if not epsg:
+        raise LayerFileError(_("Unknown CRS “%(crs)s”; give an EPSG code such as EPSG:4547.") % {"crs": text})
+    return epsg
+
+
+def with_export_geometry(queryset, geom_field, srid):
+    return queryset.annotate(export_geom=Transform(geom_field, srid))
+
+
+def export_response(*, name, fmt, srid, columns, rows):
+    """rows: (pk, GEOS geometry in srid or None, [values]) in column order. Returns the download."""
+    label, driver, content_type, ext = FORMATS[fmt]
+    header = ["id", *columns]
+    if fmt == "csv":
+        buf = io.StringIO()
+        out = csv.writer(buf)
+        out.writerow([*header, "wkt"])
+        for pk, geom, values in rows:
+            out.writerow([pk, *[plain(v) for v in values], geom.wkt if geom else ""])
+        body = ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM lets spreadsheet programs see UTF-8
+    elif fmt == "xlsx":
+        wb = Workbook()
+        ws = wb.active
+        ws.title = name[:31]
+        ws.append([*header, "wkt", f"EPSG:{srid}"])
+        for pk, geom, values in rows:
+            ws.append([pk, *[plain(v) for v in values], geom.wkt if geom else ""])
+        buf = io.BytesIO()
+        wb.save(buf)
+        body = buf.getvalue()
+    else:
+        body = write_ogr(name, driver, fmt, srid, header, rows)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}{ext}"'
+    return response
+
+
+def write_ogr(name, driver, fmt, srid, header, rows):
+    pks, geoms, values = [], [], []
+    for pk, geom, vals in rows:
+        pks.append(pk)
+        geoms.append(bytes(geom.wkb) if geom else None)
+        values.append([plain(v) for v in vals])
+    columns = [np.array(pks, dtype=np.int64)]
+    for i in range(len(header) - 1):
+        col = [v[i] for v in values]
+        columns.append(as_column(col))
+    kinds = {row[1].geom_type for row in rows if row[1] is not None}
+    geometry_type = kinds.pop() if len(kinds) == 1 else "Unknown"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}{'.shp' if fmt == 'shp' else '.' + fmt}"
+        pyogrio.raw.write(
+            str(path),
+            geometry=np.array(geoms, dtype=object),
+            field_data=columns,
+            fields=header,
+            driver=driver,
+            geometry_type=geometry_type,
+            crs=f"EPSG:{srid}",
+            layer=name,
+            encoding="UTF-8" if fmt == "shp" else None,
+        )
+        if fmt != "shp":
+            return path.read_bytes()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for part in sorted(Path(tmp).iterdir()):
+                z.write(part, part.name)
+        return buf.getvalue()
+
+
+def plain(value):
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)
+
+
+def as_column(values):
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present) and len(present) == len(values):
+        return np.array(values, dtype=np.int64)
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return np.array(["" if v is None else str(v) for v in values], dtype=object)
