@@ -432,3 +432,69 @@ def _responsibility(cur, scale, p):
     _set_sequence(cur, area)
     cur.execute(f"SELECT count(*) FROM {area}")  # noqa: S608
     return {"responsibility.ResponsibilityArea": cur.fetchone()[0]}
+
+
+@register_extra("assets")
+def _assets(cur, scale, p):
+    """Components at random places of random cells: 90% points (covers, lights, bins …), 8% polygons
+    (20 m squares: green spaces, parking, squares), 2% lines (40 m blind paths), identified CJ/T 214-style."""
+    from django.core.management import call_command
+
+    asset, kind_table = table("assets.Asset"), table("assets.AssetType")
+    cur.execute(f"SELECT count(*) FROM {kind_table}")  # noqa: S608
+    if not cur.fetchone()[0]:
+        call_command("loaddata", "asset_types", verbosity=0)
+    cur.execute(
+        f"""CREATE TEMP TABLE bench_type ON COMMIT DROP AS
+            SELECT t.id, t.code AS tcode, f.code AS fcode, t.name, t.geometry_kind AS kind,
+                   row_number() OVER (PARTITION BY t.geometry_kind ORDER BY f.code, t.code) AS n
+              FROM {kind_table} t JOIN {table("assets.AssetFamily")} f ON f.id = t.family_id"""
+    )
+    cur.execute("SELECT kind, count(*) FROM bench_type GROUP BY kind")
+    kinds = dict(cur.fetchall())
+    q = p | {
+        "na": scale.assets,
+        "npt": kinds.get("point", 0),
+        "npg": kinds.get("polygon", 0),
+        "nln": kinds.get("line", 0),
+    }
+    cur.execute(
+        """CREATE TEMP TABLE bench_asset ON COMMIT DROP AS
+           SELECT r.k, t.id AS type_id, t.kind, t.name, t.fcode, t.tcode, c.k AS cell_id, c.community_id,
+                  %(ox)s + c.i * %(s)s + 5 + r.rx * (%(s)s - 50) AS x,
+                  %(oy)s + c.j * %(s)s + 5 + r.ry * (%(s)s - 30) AS y, r.rc
+             FROM (SELECT g + 1 AS k, 1 + floor(random() * %(ncells)s)::int AS ck, random() AS rk, random() AS rt,
+                          random() AS rx, random() AS ry, random() AS rc
+                     FROM generate_series(0, %(na)s - 1) g) r
+             JOIN bench_cell c ON c.k = r.ck
+             JOIN bench_type t
+               ON (t.kind, t.n) = (CASE WHEN r.rk < 0.9 OR %(npg)s = 0 THEN 'point'
+                                        WHEN r.rk < 0.98 OR %(nln)s = 0 THEN 'polygon' ELSE 'line' END,
+                                   1 + floor(r.rt * CASE WHEN r.rk < 0.9 OR %(npg)s = 0 THEN %(npt)s
+                                                         WHEN r.rk < 0.98 OR %(nln)s = 0 THEN %(npg)s
+                                                         ELSE %(nln)s END))""",
+        q,
+    )
+    with bulk_load(cur, asset):
+        cur.execute(
+            f"""INSERT INTO {asset} (id, identifier, serial, type_id, name, geom, anchor, condition, owner, department,
+                                    open_24h, opens_at, closes_at, capacity, accessible, sorting, open_for_adoption,
+                                    note, area_m2, length_m, district_id, cell_id, community_id, created_at, updated_at)
+                SELECT k, %(district)s || fcode || tcode || lpad(serial::text, 6, '0'), serial, type_id,
+                       name || serial, geom, CASE WHEN kind = 'point' THEN geom ELSE ST_PointOnSurface(geom) END,
+                       CASE WHEN rc < 0.9 THEN 'good' WHEN rc < 0.95 THEN 'damaged' WHEN rc < 0.98 THEN 'repair'
+                            ELSE 'missing' END,
+                       '', '', false, NULL, NULL, NULL, NULL, '{{}}'::varchar[], false, '',
+                       CASE WHEN kind = 'polygon' THEN 400.0 END, CASE WHEN kind = 'line' THEN 40.0 END,
+                       1, cell_id, community_id, now(), now()
+                  FROM (SELECT a.*, row_number() OVER (PARTITION BY type_id ORDER BY k) AS serial,
+                               ST_Transform(CASE kind
+                                   WHEN 'point' THEN ST_SetSRID(ST_MakePoint(x, y), {UTM})
+                                   WHEN 'polygon' THEN ST_MakeEnvelope(x, y, x + 20, y + 20, {UTM})
+                                   ELSE ST_SetSRID(ST_MakeLine(ST_MakePoint(x, y), ST_MakePoint(x + 40, y)), {UTM})
+                               END, 4326) AS geom
+                          FROM bench_asset a) s""",
+            q,
+        )
+    _set_sequence(cur, asset)
+    return {"assets.Asset": scale.assets}

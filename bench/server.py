@@ -21,10 +21,11 @@ def free_port():
 class Gunicorn:
     """gunicorn with `workers` sync workers (one per core by default), production-like: DEBUG off."""
 
-    def __init__(self, database_url, workers=None, settings="gridwork.settings.dev"):
+    def __init__(self, database_url, workers=None, settings=None):
         self.database_url = database_url
         self.workers = workers or os.cpu_count() or 2
-        self.settings = settings
+        # The caller's settings (the test settings under pytest), dev settings with DEBUG off otherwise.
+        self.settings = settings or os.environ.get("DJANGO_SETTINGS_MODULE", "gridwork.settings.dev")
         self.port = free_port()
         self.proc = None
 

@@ -33,6 +33,12 @@ def test_generator_builds_a_valid_city_of_the_requested_size_the_same_for_the_sa
     assert None not in written.values()
     Household.objects.all().assign_cells()
     assert dict(Household.objects.values_list("id", "cell_id")) == written
+    if apps.is_installed("assets"):
+        Asset = apps.get_model("assets.Asset")
+        assert Asset.objects.count() == scale.assets
+        identifiers = list(Asset.objects.values_list("identifier", flat=True))
+        assert len(set(identifiers)) == len(identifiers) and all(len(i) == 16 and i.isdigit() for i in identifiers)
+        assert Asset.objects.filter(cell__isnull=True).count() == 0
     sample = list(Household.objects.order_by("id").values_list("head_name", "phone", "location")[:50])
 
     generate.build(scale, seed=7)
