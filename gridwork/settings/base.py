@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "fixtures",
     "assets",
     "responsibility",
+    "cogov",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/geoman", BASE_DIR / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist"),
     ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))

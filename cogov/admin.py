@@ -1,0 +1,68 @@
+from django.contrib import admin
+
+from cogov.models import AssessmentPhoto, BoardEntry, CatalogueItem, LedgerEntry, PointRule, Rating, Redemption
+
+
+@admin.register(PointRule)
+class PointRuleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "source", "points", "monthly_cap", "active"]
+    list_filter = ["source", "active"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries are written by the points services and reversed, never edited."""
+
+    list_display = ["at", "household", "points", "rule", "source", "granted_by", "reverses"]
+    list_filter = ["source", "rule"]
+    raw_id_fields = ["household"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CatalogueItem)
+class CatalogueItemAdmin(admin.ModelAdmin):
+    list_display = ["name", "community", "price", "stock", "active"]
+    list_filter = ["active", "community"]
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(admin.ModelAdmin):
+    list_display = ["at", "household", "item", "quantity", "points"]
+    raw_id_fields = ["household"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PhotoInline(admin.TabularInline):
+    model = AssessmentPhoto
+    extra = 0
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ["year", "kind", "household", "status", "score"]
+    list_filter = ["kind", "status", "year"]
+    raw_id_fields = ["household"]
+    inlines = [PhotoInline]
+
+
+@admin.register(BoardEntry)
+class BoardEntryAdmin(admin.ModelAdmin):
+    list_display = ["community", "board", "household", "alias", "reason", "published", "until"]
+    list_filter = ["board", "community"]
+    raw_id_fields = ["household"]

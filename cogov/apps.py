@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CogovConfig(AppConfig):
+    name = "cogov"
+    verbose_name = _("Co-governance")
+
+    def ready(self):
+        from cogov import hooks
+
+        hooks.connect_landed_sources()
