@@ -44,6 +44,7 @@ urlpatterns = [
     path("api/v1/", include((router.urls, "api"))),
     path("grids/", include("grids.urls")),
     path("layers/", include("layers.urls")),
+    path("tiles/", include("layers.tile_urls")),
     path("assets/", include("assets.urls")),
     path("responsibility/", include("responsibility.urls")),
 ]

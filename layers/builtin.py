@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.models import Building, Community, GridCell, Household
 from layers.models import Feature
 from layers.targets import Target, register
+from layers.tiles import TileLayer, register_tile_layer
 
 
 def cell_community(obj, job):
@@ -85,5 +86,14 @@ register(
         extra_properties=True,
         permission="layers.add_feature",
         scope=overlay_scope,
+    )
+)
+
+
+# Public vector tiles: no personal data (households have no tile layer).
+register_tile_layer(TileLayer("gridcell", GridCell.objects.all, "boundary", ["code", "name", "community__name"]))
+register_tile_layer(
+    TileLayer(
+        "building", Building.objects.all, "footprint", ["name", "year_built", "storeys", "cell__code"], min_zoom=12
     )
 )
