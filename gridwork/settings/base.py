@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything that differs is read from the environment."""
 
 import os
+from fractions import Fraction
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "fixtures",
     "assets",
     "responsibility",
+    "planning",
     "cogov",
 ]
 
@@ -180,6 +182,14 @@ LAYERS = {
     "MAX_JSON_DEPTH": 20,
     # Green coverage: a pixel is green when its NDVI is above this value.
     "NDVI_THRESHOLD": float(env("GRIDWORK_NDVI_THRESHOLD", "0.3")),
+}
+
+# Renovation planning: eligibility thresholds (built before, storeys, consent share, fee collection).
+PLANNING = {
+    "BUILT_BEFORE": int(env("GRIDWORK_RENOVATION_BUILT_BEFORE", "2000")),
+    "MIN_STOREYS": int(env("GRIDWORK_RENOVATION_MIN_STOREYS", "2")),
+    "CONSENT_SHARE": Fraction(env("GRIDWORK_RENOVATION_CONSENT_SHARE", "2/3")),
+    "FEE_COLLECTION_PCT": float(env("GRIDWORK_RENOVATION_FEE_COLLECTION_PCT", "50")),
 }
 
 # Debian 12 ships GDAL 3.6; spatial references come from the project's own code and data, not from users.

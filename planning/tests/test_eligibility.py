@@ -1,0 +1,106 @@
+"""Each eligibility rule passes or fails with its reason; thresholds come from settings."""
+
+from fractions import Fraction
+
+import pytest
+from shapely.geometry import box
+
+from grids.models import Household
+from grids.tests.factories import geos, make_community
+from planning.consent import record_vote
+from planning.eligibility import check_compound
+from planning.models import CompoundRecord, DemolitionPlan, Vote
+from planning.tests.factories import building, eligible_setup
+
+pytestmark = pytest.mark.django_db
+
+
+def rules(compound, project=None):
+    return {r.code: r for r in check_compound(compound, project)}
+
+
+def agree(project, n, compound):
+    for h in Household.objects.filter(building__compound=compound).order_by("pk")[:n]:
+        record_vote(project, h, Vote.Choice.AGREE, channel=Vote.Channel.RESIDENT)
+
+
+def test_a_compound_meeting_every_rule_passes_with_reasons():
+    c, _z, project = eligible_setup(make_community())
+    agree(project, 9, c)
+    r = rules(c, project)
+    assert all(x.passed for x in r.values()), [x.reason for x in r.values()]
+    assert "latest 1995" in r["built_before"].reason
+    assert "9 of 9 households agree" in r["consent"].reason
+
+
+def test_built_in_or_after_the_cutoff_fails_naming_the_building():
+    community = make_community()
+    c, _z, _p = eligible_setup(community)
+    building(c, 250, 120, 280, 140, year=2003, storeys=6, name="7号楼")
+    r = rules(c)["built_before"]
+    assert not r.passed and "7号楼" in r.reason and "2003" in r.reason
+
+
+def test_cutoff_year_is_configurable(settings):
+    c, _z, _p = eligible_setup(make_community())
+    settings.PLANNING = {**settings.PLANNING, "BUILT_BEFORE": 1990}
+    r = rules(c)["built_before"]
+    assert not r.passed and "1995" in r.reason and "1990" in r.reason
+
+
+def test_unknown_year_fails():
+    c, _z, _p = eligible_setup(make_community())
+    building(c, 250, 120, 280, 140, year=None)
+    r = rules(c)["built_before"]
+    assert not r.passed and "1 of 3 buildings have no year" in r.reason
+
+
+def test_inside_a_demolition_plan_fails_with_the_overlap_in_m2():
+    c, _z, _p = eligible_setup(make_community())
+    DemolitionPlan.objects.create(name="二期征收范围", area=geos(box(250, 100, 400, 300)))
+    r = rules(c)["not_demolished"]
+    assert not r.passed and "二期征收范围" in r.reason
+    assert "10000.0 m²" in r.reason  # 50 m × 200 m of the compound
+
+
+def test_a_plan_that_only_touches_the_compound_passes():
+    c, _z, _p = eligible_setup(make_community())
+    DemolitionPlan.objects.create(name="邻近地块", area=geos(box(300, 100, 400, 300)))
+    assert rules(c)["not_demolished"].passed
+
+
+def test_a_single_storey_building_fails_multi_storey():
+    c, _z, _p = eligible_setup(make_community())
+    building(c, 250, 120, 280, 140, storeys=1, name="平房")
+    r = rules(c)["multi_storey"]
+    assert not r.passed and "平房" in r.reason and "1 storeys" in r.reason
+
+
+def test_consent_needs_two_thirds_of_households_and_of_floor_area():
+    c, _z, project = eligible_setup(make_community())
+    assert not rules(c, project)["consent"].passed  # nobody has voted
+    agree(project, 6, c)  # 6 of 9 households: the six of the larger building, 4800 of 8800 m² (54.5%)
+    r = rules(c, project)["consent"]
+    assert not r.passed and "6 of 9 households agree (66.7%)" in r.reason and "54.5%" in r.reason
+    agree(project, 7, c)  # 7 of 9 and 6133.3 of 8800 m² (69.7%)
+    r = rules(c, project)["consent"]
+    assert r.passed, r.reason
+    assert "69.7%" in r.reason
+
+
+def test_consent_share_is_configurable(settings):
+    c, _z, project = eligible_setup(make_community())
+    agree(project, 7, c)
+    settings.PLANNING = {**settings.PLANNING, "CONSENT_SHARE": Fraction(4, 5)}
+    assert not rules(c, project)["consent"].passed
+
+
+def test_fee_collection_below_half_fails_and_missing_rate_fails():
+    c, _z, _p = eligible_setup(make_community())
+    CompoundRecord.objects.filter(compound=c).update(fee_collection_pct=42.5)
+    r = rules(c)["fee_collection"]
+    assert not r.passed and "42.5%" in r.reason
+    CompoundRecord.objects.filter(compound=c).update(fee_collection_pct=None)
+    assert "No property-fee" in rules(c)["fee_collection"].reason
+    CompoundRecord.objects.filter(compound=c).update(fee_collection_pct=50)
+    assert rules(c)["fee_collection"].passed
