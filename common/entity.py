@@ -170,6 +170,9 @@ class EntityList(EntityMixin, generic.ListView):
         ctx["map_ids"] = ",".join(str(i) for i in ids)
         ctx["export_url"] = reverse(e.url_name("export"))
         ctx["export_formats"] = EXPORT_FORMATS
+        from layers.export import LABELS
+
+        ctx["export_labels"] = LABELS
         return ctx
 
 
@@ -195,7 +198,7 @@ class EntityExport(EntityMixin, generic.View):
         e = self.entity
         fmt = request.GET.get("format", "gpkg")
         if fmt not in export.FORMATS:
-            return HttpResponseBadRequest(_("Unknown export format %(fmt)s.") % {"fmt": fmt})
+            return HttpResponseBadRequest(export.unknown_format(fmt))
         try:
             srid = export.export_srid(request.GET.get("crs"))
         except LayerFileError as exc:
@@ -203,7 +206,7 @@ class EntityExport(EntityMixin, generic.View):
         params = request.GET.copy()
         for key in ("format", "crs", "page"):
             params.pop(key, None)
-        qs = e.filterset()(params or None, queryset=e.queryset()).qs
+        qs = e.filterset()(params or None, queryset=self.get_queryset()).qs  # the records this user may read
         qs = export.with_export_geometry(qs, e.geom_field, srid)[: export.MAX_ROWS]
         fields = list(e.list_fields)
         rows = ((obj.pk, obj.export_geom, [e.value(obj, f) for f in fields]) for obj in qs)

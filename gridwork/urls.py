@@ -47,6 +47,7 @@ urlpatterns = [
     path("tiles/", include("layers.tile_urls")),
     path("assets/", include("assets.urls")),
     path("responsibility/", include("responsibility.urls")),
+    path("cogov/", include("cogov.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -15,6 +15,7 @@ import pyogrio.raw
 from django.contrib.gis.db.models.functions import Transform
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from layers.readers import LayerFileError, parse_crs
@@ -27,6 +28,11 @@ FORMATS = {
     "xlsx": ("XLSX", None, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
 }
 MAX_ROWS = 200000
+LABELS = {"export": gettext_lazy("Export"), "crs": gettext_lazy("CRS"), "download": gettext_lazy("Download")}
+
+
+def unknown_format(fmt):
+    return _("Unknown export format %(fmt)s; use gpkg, shp, geojson, csv or xlsx.") % {"fmt": fmt}
 
 
 def export_srid(text):

@@ -1,11 +1,14 @@
 from cogov.models import CatalogueItem, PointRule, Source
+from grids.models import Household
 from grids.tests.factories import make_cells, make_community, make_households
 
 
 def small_community(households=6, code="001", seed=1):
     community = make_community(code=code)
     make_cells(community, 2, 2)
-    return community, make_households(community, households, seed=seed)
+    homes = make_households(community, households, seed=seed)
+    Household.objects.filter(pk__in=[h.pk for h in homes]).assign_cells()
+    return community, list(Household.objects.filter(pk__in=[h.pk for h in homes]).order_by("pk"))
 
 
 def rule(code="hygiene", points=5, cap=None, source=Source.HYGIENE, **kw):

@@ -60,7 +60,7 @@ def test_upload_preview_map_and_run_on_the_worker(client, admin, celery_worker, 
     progress = client.get(f"/layers/imports/{job.pk}/progress/").json()
     assert progress["percent"] == 100 and progress["finished"]
     page = client.get(f"/layers/imports/{job.pk}/").content.decode()
-    assert "3 imported, 0 updated, 0 skipped" in page or "3 个导入" in page
+    assert "导入 3 条，更新 0 条，跳过 0 条" in page  # the site speaks Chinese by default
 
 
 def test_an_oversized_upload_is_refused_before_it_is_read(client, admin, settings, tmp_path):

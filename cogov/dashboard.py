@@ -1,0 +1,293 @@
+"""The managers' dashboard: figures for a district, street, community or grid cell over a period.
+
+Every figure is one aggregate query (grouped by grid cell or by the child unit for the map and the chart).
+Figures of other apps come through their services: adoption and sanitation coverage from `assets`; sections for
+cases and renovation planning are plugged in through PROVIDERS when those apps offer a `dashboard_figures`
+function (see `_providers`).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.apps import apps
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cogov.models import LedgerEntry, Source
+from grids.models import Community, District, GridCell, Household, Street
+
+LEVELS = ["district", "street", "community", "cell"]
+MODELS = {"district": District, "street": Street, "community": Community, "cell": GridCell}
+# How a household (and, through it, a ledger entry) reaches each level.
+HOUSEHOLD_PATH = {
+    "district": "community__street__district",
+    "street": "community__street",
+    "community": "community",
+    "cell": "cell",
+}
+CELL_PATH = {"district": "community__street__district", "street": "community__street", "community": "community"}
+CHILD = {"district": "street", "street": "community", "community": "cell"}
+SANITATION_TYPES = [("03", "01"), ("03", "02"), ("03", "04")]  # garbage bins, collection points, public toilets
+DEFAULT_RADIUS_M = 200
+
+
+@dataclass
+class Scope:
+    level: str
+    obj: object
+
+    @classmethod
+    def get(cls, level, pk):
+        if level not in MODELS:
+            from django.http import Http404
+
+            raise Http404
+        return cls(level, get_object_or_404(MODELS[level], pk=pk))
+
+    @property
+    def households(self):
+        return Household.objects.filter(**{HOUSEHOLD_PATH[self.level]: self.obj})
+
+    @property
+    def entries(self):
+        return LedgerEntry.objects.filter(**{f"household__{HOUSEHOLD_PATH[self.level]}": self.obj})
+
+    @property
+    def cells(self):
+        if self.level == "cell":
+            return GridCell.objects.filter(pk=self.obj.pk)
+        return GridCell.objects.filter(**{CELL_PATH[self.level]: self.obj})
+
+    @property
+    def child_level(self):
+        return CHILD.get(self.level)
+
+    @property
+    def trail(self):
+        """The chain of units from the district down to this one, for the breadcrumb."""
+        chain, level, obj = [], self.level, self.obj
+        while obj is not None:
+            chain.append((level, obj))
+            i = LEVELS.index(level)
+            if i == 0:
+                break
+            level = LEVELS[i - 1]
+            obj = obj.community if level == "community" else obj.parent
+        return list(reversed(chain))
+
+
+@dataclass
+class Period:
+    start: date
+    end: date
+
+    @classmethod
+    def parse(cls, start=None, end=None):
+        from django.utils.dateparse import parse_date
+
+        today = timezone.localdate()
+        s = parse_date(start or "") if start else None
+        e = parse_date(end or "") if end else None
+        e = e or today
+        s = s or e.replace(day=1)
+        if s > e:
+            s, e = e, s
+        return cls(s, e)
+
+    @property
+    def days(self):
+        return (self.end - self.start).days + 1
+
+    @property
+    def previous(self):
+        end = self.start - timedelta(days=1)
+        return Period(end - timedelta(days=self.days - 1), end)
+
+
+def _rate(part, whole):
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+HOUSEHOLD_AGG = {
+    "households": Count("pk"),
+    "resident": Count("pk", filter=Q(status=Household.Status.RESIDENT)),
+    "sanitary": Count("pk", filter=Q(toilet=Household.Toilet.SANITARY)),
+    "courtyard": Count("pk", filter=Q(courtyard=Household.Courtyard.AWARDED, status=Household.Status.RESIDENT)),
+}
+POINTS_AGG = {
+    "issued": Sum("points", filter=~Q(source=Source.REDEMPTION)),
+    "redeemed": Sum("points", filter=Q(source=Source.REDEMPTION)),
+    "earners": Count("household", filter=Q(points__gt=0) & ~Q(source=Source.REDEMPTION), distinct=True),
+}
+
+
+def _points(entries, period):
+    agg = entries.in_period(period.start, period.end).aggregate(**POINTS_AGG)
+    return {"issued": agg["issued"] or 0, "redeemed": -(agg["redeemed"] or 0), "earners": agg["earners"]}
+
+
+def _household_figures(row):
+    return {
+        **row,
+        "sanitary_rate": _rate(row["sanitary"], row["households"]),
+        "courtyard_share": _rate(row["courtyard"], row["resident"]),
+    }
+
+
+@dataclass
+class Figures:
+    scope: Scope
+    period: Period
+    households: dict
+    points: dict
+    points_previous: dict
+    extra: list = field(default_factory=list)  # sections of other apps: (title, [(label, value, previous)])
+
+    def change(self, key):
+        now, before = self.points[key], self.points_previous[key]
+        return now - before
+
+
+def figures(scope, period, radius_m=DEFAULT_RADIUS_M):
+    hh = scope.households.aggregate(**HOUSEHOLD_AGG)
+    result = Figures(
+        scope=scope,
+        period=period,
+        households=_household_figures(hh),
+        points=_points(scope.entries, period),
+        points_previous=_points(scope.entries, period.previous),
+    )
+    result.extra = [s for s in (p(scope, period, radius_m) for p in _providers()) if s]
+    return result
+
+
+def by_unit(scope, period, level):
+    """Household and points figures grouped by the units of `level` inside the scope: {unit id: figures}."""
+    key = HOUSEHOLD_PATH[level]
+    rows = {
+        r[key]: _household_figures({k: v for k, v in r.items() if k != key})
+        for r in scope.households.values(key).annotate(**HOUSEHOLD_AGG).order_by()
+    }
+    points = {
+        r[f"household__{key}"]: r
+        for r in scope.entries.in_period(period.start, period.end)
+        .values(f"household__{key}")
+        .annotate(**POINTS_AGG)
+        .order_by()
+    }
+    empty = _household_figures({k: 0 for k in HOUSEHOLD_AGG})
+    out = {}
+    for unit_id in set(rows) | set(points):
+        if unit_id is None:
+            continue
+        p = points.get(unit_id, {})
+        out[unit_id] = {
+            **rows.get(unit_id, empty),
+            "issued": p.get("issued") or 0,
+            "redeemed": -(p.get("redeemed") or 0),
+        }
+    return out
+
+
+def children(scope, period):
+    """The child units (streets of a district …) with their figures, for the chart."""
+    level = scope.child_level
+    if level is None:
+        return []
+    model = MODELS[level]
+    parent = {"street": "district", "community": "street", "cell": "community"}[level]
+    units = model.objects.filter(**{parent: scope.obj}).order_by("code")
+    figs = by_unit(scope, period, level)
+    empty = _household_figures({k: 0 for k in HOUSEHOLD_AGG}) | {"issued": 0, "redeemed": 0}
+    return [
+        {"level": level, "id": u.pk, "code": u.full_code if level != "cell" else u.code, "name": str(u.name or u.code)}
+        | figs.get(u.pk, empty)
+        for u in units
+    ]
+
+
+def cell_map(scope, period):
+    """GeoJSON of the grid cells in scope, each with its figures and the unit one level down that holds it."""
+    import json
+
+    figs = by_unit(scope, period, "cell")
+    child = scope.child_level or "cell"
+    target = {"street": "community__street_id", "community": "community_id", "cell": "id"}[child]
+    empty = _household_figures({k: 0 for k in HOUSEHOLD_AGG}) | {"issued": 0, "redeemed": 0}
+    features = []
+    for c in scope.cells.annotate(gj=AsGeoJSON("boundary", precision=6)).values("id", "code", "name", "gj", target):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(c["gj"]),
+                "properties": {
+                    "id": c["id"],
+                    "code": c["code"],
+                    "name": c["name"] or c["code"],
+                    "drill_level": child,
+                    "drill_id": c[target],
+                }
+                | figs.get(c["id"], empty),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- sections from other apps ------------------------------------------------------------------------
+
+
+def assets_section(scope, period, radius_m):
+    """Adoption coverage (adopted share of green area) and sanitation coverage (households within radius_m of a
+    garbage point or public toilet), through the assets app's own services."""
+    if not apps.is_installed("assets"):
+        return None
+    from assets import services as asset_services
+    from assets.models import AssetType
+
+    cells = scope.cells
+    adoption = asset_services.adoption_coverage(cells, day=period.end)
+    green = sum(r.green_m2 for r in adoption)
+    adopted = sum(r.adopted_m2 for r in adoption)
+    q = Q()
+    for fam, code in SANITATION_TYPES:
+        q |= Q(family__code=fam, code=code)
+    types = AssetType.objects.filter(q)
+    rows, _uncovered = asset_services.service_area(types, radius_m, cells)
+    households = sum(r.households for r in rows)
+    covered = sum(r.covered for r in rows)
+    return {
+        "title": _("Adoption and sanitation"),
+        "rows": [
+            (_("Green area (m²)"), round(green, 1)),
+            (_("Adopted green area (m²)"), round(adopted, 1)),
+            (_("Adoption coverage (%)"), _rate(adopted, green)),
+            (_("Households near a garbage point or toilet"), covered),
+            (_("Sanitation coverage within %(r)s m (%%)") % {"r": radius_m}, _rate(covered, households)),
+        ],
+    }
+
+
+def _app_provider(app_label):
+    """Apps such as cases and planning add a section by offering
+    ``<app>.dashboard.dashboard_figures(households, cells, start, end)``
+    returning {"title": …, "rows": [(label, value)]}.
+    """
+
+    def provider(scope, period, radius_m):
+        if not apps.is_installed(app_label):
+            return None
+        try:
+            module = __import__(f"{app_label}.dashboard", fromlist=["dashboard_figures"])
+        except ImportError:
+            return None
+        fn = getattr(module, "dashboard_figures", None)
+        return fn(scope.households, scope.cells, period.start, period.end) if fn else None
+
+    return provider
+
+
+def _providers():
+    return [assets_section, _app_provider("cases"), _app_provider("planning")]

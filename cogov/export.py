@@ -1,0 +1,203 @@
+"""Dashboard exports: an XLSX workbook and a printable PDF report with the choropleth of grid cells."""
+
+import io
+
+from django.utils.translation import gettext as _
+
+from cogov.dashboard import MODELS
+
+# Five classes of the sanitary-toilet rate, light to dark (the page's map uses the same breaks).
+BREAKS = [(90, "#1a9850"), (75, "#91cf60"), (50, "#fee08b"), (25, "#fc8d59"), (0, "#d73027")]
+NO_DATA = "#cccccc"
+
+
+def colour(rate):
+    if rate is None:
+        return NO_DATA
+    for low, c in BREAKS:
+        if rate >= low:
+            return c
+    return NO_DATA
+
+
+def filename(f):
+    obj = f.scope.obj
+    code = obj.code if f.scope.level == "cell" else obj.full_code
+    return f"dashboard-{code}-{f.period.start}-{f.period.end}"
+
+
+def rows(f):
+    """(label, value, previous period or None) for every figure, in the page's order."""
+    h, p, q = f.households, f.points, f.points_previous
+    out = [
+        (_("Households"), h["households"], None),
+        (_("Resident households"), h["resident"], None),
+        (_("Households with a sanitary toilet"), h["sanitary"], None),
+        (_("Sanitary-toilet rate (%)"), h["sanitary_rate"], None),
+        (_("Beautiful courtyards (awarded)"), h["courtyard"], None),
+        (_("Beautiful-courtyard share of resident households (%)"), h["courtyard_share"], None),
+        (_("Points issued"), p["issued"], q["issued"]),
+        (_("Points redeemed"), p["redeemed"], q["redeemed"]),
+        (_("Households earning points"), p["earners"], q["earners"]),
+    ]
+    for section in f.extra:
+        out += [(str(label), value, None) for label, value in section["rows"]]
+    return out
+
+
+def unit_name(f):
+    obj = f.scope.obj
+    return f"{MODELS[f.scope.level]._meta.verbose_name} {obj.name or obj.code}"
+
+
+def as_xlsx(f, children):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Dashboard")[:31]
+    ws.append([unit_name(f)])
+    ws.append([_("Period"), f.period.start.isoformat(), f.period.end.isoformat()])
+    ws.append([_("Previous period"), f.period.previous.start.isoformat(), f.period.previous.end.isoformat()])
+    ws.append([])
+    ws.append([_("Figure"), _("Value"), _("Previous period")])
+    for c in ws[5]:
+        c.font = Font(bold=True)
+    for label, value, previous in rows(f):
+        ws.append([label, value, previous])
+    ws.column_dimensions["A"].width = 48
+    if children:
+        sub = wb.create_sheet(_("Units")[:31])
+        header = [
+            _("Code"),
+            _("Name"),
+            _("Households"),
+            _("Sanitary-toilet rate (%)"),
+            _("Beautiful-courtyard share of resident households (%)"),
+            _("Points issued"),
+            _("Points redeemed"),
+        ]
+        sub.append(header)
+        for c in sub[1]:
+            c.font = Font(bold=True)
+        for u in children:
+            sub.append(
+                [
+                    u["code"],
+                    u["name"],
+                    u["households"],
+                    u["sanitary_rate"],
+                    u["courtyard_share"],
+                    u["issued"],
+                    u["redeemed"],
+                ]
+            )
+    return wb
+
+
+def _map_drawing(cells, width, height):
+    """The grid cells as filled polygons, fitted into width × height points (equirectangular at the data's latitude)."""
+    import math
+
+    from reportlab.graphics.shapes import Drawing, Polygon, String
+    from reportlab.lib import colors
+
+    d = Drawing(width, height)
+    rings = []
+    for feat in cells["features"]:
+        geom = feat["geometry"]
+        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        for poly in polys:
+            rings.append((poly[0], feat["properties"]))
+    if not rings:
+        return d
+    xs = [x for ring, _p in rings for x, _y in ring]
+    ys = [y for ring, _p in rings for _x, y in ring]
+    k = math.cos(math.radians((min(ys) + max(ys)) / 2))
+    span_x, span_y = (max(xs) - min(xs)) * k or 1e-9, (max(ys) - min(ys)) or 1e-9
+    scale = min(width / span_x, height / span_y)
+    for ring, props in rings:
+        pts = []
+        for x, y in ring:
+            pts += [(x - min(xs)) * k * scale, (y - min(ys)) * scale]
+        d.add(
+            Polygon(
+                pts,
+                fillColor=colors.HexColor(colour(props.get("sanitary_rate"))),
+                strokeColor=colors.white,
+                strokeWidth=0.5,
+            )
+        )
+    for i, (low, c) in enumerate(BREAKS):
+        d.add(Polygon([4, 4 + 12 * i, 14, 4 + 12 * i, 14, 14 + 12 * i, 4, 14 + 12 * i], fillColor=colors.HexColor(c)))
+        d.add(String(18, 6 + 12 * i, f"≥ {low}%", fontName="STSong-Light", fontSize=7))
+    return d
+
+
+def as_pdf(f, children, cells):
+    """A4 report: unit and period, the figures with the previous period, the choropleth of grid cells
+    by sanitary-toilet rate, and the child units."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = "STSong-Light"  # Adobe's CJK font: the viewer supplies the glyphs, nothing to embed
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=20)
+    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=unit_name(f),
+    )
+    story = [
+        Paragraph(f"{_('Dashboard')} · {unit_name(f)}", title),
+        Paragraph(
+            _("Period %(start)s – %(end)s, compared with %(pstart)s – %(pend)s")
+            % {
+                "start": f.period.start,
+                "end": f.period.end,
+                "pstart": f.period.previous.start,
+                "pend": f.period.previous.end,
+            },
+            body,
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), font, 9),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ]
+    )
+    data = [[_("Figure"), _("Value"), _("Previous period")]]
+    data += [[label, "–" if v is None else v, "" if p is None else p] for label, v, p in rows(f)]
+    story += [Table(data, colWidths=[100 * mm, 35 * mm, 35 * mm], style=style), Spacer(1, 5 * mm)]
+    story += [Paragraph(_("Grid cells by sanitary-toilet rate"), body), _map_drawing(cells, 170 * mm, 110 * mm)]
+    if children:
+        data = [[_("Code"), _("Name"), _("Households"), _("Sanitary-toilet rate (%)"), _("Points issued")]]
+        data += [
+            [
+                u["code"],
+                u["name"],
+                u["households"],
+                "–" if u["sanitary_rate"] is None else u["sanitary_rate"],
+                u["issued"],
+            ]
+            for u in children
+        ]
+        story += [Spacer(1, 5 * mm), Table(data, style=style, repeatRows=1)]
+    doc.build(story)
+    return buf.getvalue()

@@ -1,0 +1,99 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from cogov import dashboard, export
+from cogov.models import BoardEntry
+from cogov.services import public_board
+from grids.models import Community, District
+
+
+def _radius(request):
+    try:
+        return max(10, min(5000, int(request.GET.get("radius") or dashboard.DEFAULT_RADIUS_M)))
+    except ValueError:
+        return dashboard.DEFAULT_RADIUS_M
+
+
+def dashboard_home(request):
+    district = District.objects.order_by("code").first()
+    if district is None:
+        return redirect("home")
+    return redirect("cogov:dashboard", level="district", pk=district.pk)
+
+
+class DashboardView(generic.TemplateView):
+    """Figures of one unit for a period, its grid cells on a choropleth and its child units on a chart."""
+
+    template_name = "cogov/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        self.scope = dashboard.Scope.get(kwargs["level"], kwargs["pk"])
+        self.period = dashboard.Period.parse(request.GET.get("start"), request.GET.get("end"))
+        self.radius = _radius(request)
+        self.figures = dashboard.figures(self.scope, self.period, self.radius)
+        self.children = dashboard.children(self.scope, self.period)
+        fmt = kwargs.get("fmt")
+        if fmt == "xlsx":
+            wb = export.as_xlsx(self.figures, self.children)
+            response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            response["Content-Disposition"] = f'attachment; filename="{export.filename(self.figures)}.xlsx"'
+            wb.save(response)
+            return response
+        if fmt == "pdf":
+            cells = dashboard.cell_map(self.scope, self.period)
+            pdf = export.as_pdf(self.figures, self.children, cells)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="{export.filename(self.figures)}.pdf"'
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        s = self.scope
+        query = self.request.GET.urlencode()
+        ctx.update(
+            scope=s,
+            level_label=dashboard.MODELS[s.level]._meta.verbose_name,
+            trail=[(lvl, obj, reverse("cogov:dashboard", args=[lvl, obj.pk])) for lvl, obj in s.trail],
+            period=self.period,
+            radius=self.radius,
+            f=self.figures,
+            children=self.children,
+            cells=dashboard.cell_map(s, self.period),
+            query=query,
+            issued_change=self.figures.change("issued"),
+            config={
+                "base": reverse("cogov:dashboard", args=["LEVEL", 0]).replace("/0/", "/ID/"),
+                "query": query,
+                "labels": {
+                    "sanitary_rate": _("Sanitary-toilet rate (%)"),
+                    "courtyard_share": _("Beautiful-courtyard share of resident households (%)"),
+                    "issued": _("Points issued"),
+                    "households": _("Households"),
+                    "nodata": _("no households"),
+                },
+            },
+            boards_url=reverse("cogov:boards", args=[s.obj.pk]) if s.level == "community" else None,
+        )
+        return ctx
+
+
+class BoardsView(generic.TemplateView):
+    """Public red and black boards of a community: door plate or alias, never names or phones."""
+
+    template_name = "cogov/boards.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        community = get_object_or_404(Community, pk=kwargs["pk"])
+        day = timezone.localdate()
+        ctx.update(
+            community=community,
+            red=public_board(community, BoardEntry.Board.RED, day),
+            black=public_board(community, BoardEntry.Board.BLACK, day),
+        )
+        return ctx
