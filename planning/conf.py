@@ -11,6 +11,7 @@ DEFAULTS = {
     "FEE_COLLECTION_PCT": 50,  # property-fee collection rate, %
     "DEMOLITION_TOLERANCE_M2": 1.0,  # overlap with a demolition plan below this is drawing noise
     "COMMENTS_PER_HOUR": 3,  # comments on a public plan per visitor address per hour
+    "DEMOLITION_LAYERS": ("征收拆迁计划", "demolition plan"),  # overlay layers (layers app) read as demolition plans
 }
 
 

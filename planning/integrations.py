@@ -1,13 +1,72 @@
-"""Figures that come from other apps (assets, cases, layers), read through their models and services.
+"""Figures that come from other apps (assets, layers), read through their models and services.
 
 Each block is added when that app is installed; the zone page shows only what is available.
 """
 
+from django.apps import apps
+from django.contrib.gis.db.models.functions import Intersection
+from django.db.models import Count, Q
 
-def extra_statistics(boundary, srid):
-    return {}
+from planning.conf import conf
+
+
+def extra_statistics(zone, srid):
+    stats = {}
+    if apps.is_installed("assets"):
+        stats["assets"] = asset_statistics(zone, srid)
+    return stats
+
+
+def asset_statistics(zone, srid):
+    """Assets inside the zone by family (with damaged/missing ones), green area and its adopted share."""
+    from assets.models import Asset
+    from assets.services import adoption_coverage
+    from planning.models import Zone
+
+    inside = Asset.objects.filter(anchor__intersects=zone.boundary)
+    broken = Q(condition__in=[Asset.Condition.DAMAGED, Asset.Condition.MISSING])
+    families = (
+        inside.values("type__family__code", "type__family__name", "type__family__name_en")
+        .annotate(n=Count("id"), damaged=Count("id", filter=broken))
+        .order_by("type__family__code")
+    )
+    coverage = adoption_coverage(Zone.objects.filter(pk=zone.pk), srid=srid)
+    green = coverage[0] if coverage else None
+    return {
+        "count": inside.count(),
+        "damaged": inside.filter(broken).count(),
+        "by_family": [
+            {
+                "code": f["type__family__code"],
+                "name": f["type__family__name"],
+                "name_en": f["type__family__name_en"],
+                "count": f["n"],
+                "damaged": f["damaged"],
+            }
+            for f in families
+        ],
+        "green_m2": round(green.green_m2, 1) if green else 0.0,
+        "adopted_green_m2": round(green.adopted_m2, 1) if green else 0.0,
+        "adopted_share_pct": green.share if green else None,
+    }
 
 
 def demolition_overlaps(geom):
-    """Demolition-plan polygons from other apps' layers overlapping geom: [(name, m²)]."""
-    return []
+    """Demolition-plan polygons from the overlay layers named in settings: [(name, m²)], largest first."""
+    if not apps.is_installed("layers"):
+        return []
+    from common.geometry import metric_srid_for
+    from layers.models import Feature
+    from planning.stats import MetricArea
+
+    names = conf("DEMOLITION_LAYERS")
+    if not names:
+        return []
+    srid = metric_srid_for(geom)
+    rows = (
+        Feature.objects.filter(layer__name__in=names, geom__intersects=geom)
+        .annotate(overlap_m2=MetricArea(Intersection("geom", geom), srid))
+        .select_related("layer")
+        .order_by("-overlap_m2")
+    )
+    return [(f"{f.layer.name} · {f.name or f.key or f.pk}", f.overlap_m2) for f in rows]

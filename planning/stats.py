@@ -43,7 +43,8 @@ def buildings_inside(boundary):
     return Building.objects.filter(anchor__intersects=boundary)
 
 
-def zone_statistics(boundary):
+def zone_statistics(zone):
+    boundary = zone.boundary
     srid = metric_srid_for(boundary)
     households = households_inside(boundary).aggregate(
         count=Count("id"),
@@ -77,7 +78,7 @@ def zone_statistics(boundary):
     }
     from planning import integrations
 
-    stats.update(integrations.extra_statistics(boundary, srid))
+    stats.update(integrations.extra_statistics(zone, srid))
     return stats
 
 

@@ -104,3 +104,16 @@ def test_fee_collection_below_half_fails_and_missing_rate_fails():
     assert "No property-fee" in rules(c)["fee_collection"].reason
     CompoundRecord.objects.filter(compound=c).update(fee_collection_pct=50)
     assert rules(c)["fee_collection"].passed
+
+
+def test_a_demolition_plan_imported_as_an_overlay_layer_counts_too():
+    from layers.models import Feature, FeatureLayer
+
+    c, _z, _p = eligible_setup(make_community())
+    layer = FeatureLayer.objects.create(name="征收拆迁计划")
+    Feature.objects.create(layer=layer, name="三期", geom=geos(box(0, 0, 150, 400))[0])
+    r = rules(c)["not_demolished"]
+    assert not r.passed and "征收拆迁计划 · 三期" in r.reason and "10000.0 m²" in r.reason
+    layer.name = "规划道路"  # another overlay layer is not a demolition plan
+    layer.save()
+    assert rules(c)["not_demolished"].passed
