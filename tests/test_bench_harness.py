@@ -67,6 +67,10 @@ def test_harness_writes_a_results_table_with_positive_figures_and_ratios(tmp_pat
         assert lookup["status"] == "ok", lookup
         assert 0 < lookup["notes"]["points_in_a_cell"] <= lookup["notes"]["points_per_run"]
     for bench in saved["benchmarks"]:
+        if bench["id"].startswith("tiles-") and bench["status"] == "ok":
+            # the bare ST_AsMVT reference serves the same features as the project's tiles
+            assert bench["notes"]["tiles_compared"] > 0 and bench["notes"]["tiles_that_differ"] == []
+    for bench in saved["benchmarks"]:
         assert bench["status"] in ("ok", "skipped"), bench
         if bench["status"] == "skipped":
             assert bench["reason"]

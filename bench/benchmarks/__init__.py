@@ -4,5 +4,6 @@
 def all_benchmarks():
     from bench.benchmarks.assignment import Assignment
     from bench.benchmarks.responsibility import ResponsibilityLookup
+    from bench.benchmarks.tiles import VectorTiles
 
-    return [Assignment(), ResponsibilityLookup()]
+    return [Assignment(), ResponsibilityLookup(), VectorTiles("gridcell"), VectorTiles("building")]
