@@ -3,7 +3,8 @@
 
 def all_benchmarks():
     from bench.benchmarks.assignment import Assignment
+    from bench.benchmarks.dashboard import Dashboard
     from bench.benchmarks.responsibility import ResponsibilityLookup
     from bench.benchmarks.tiles import VectorTiles
 
-    return [Assignment(), ResponsibilityLookup(), VectorTiles("gridcell"), VectorTiles("building")]
+    return [Assignment(), ResponsibilityLookup(), VectorTiles("gridcell"), VectorTiles("building"), Dashboard()]

@@ -1,0 +1,64 @@
+"""The managers' dashboard page per level (district, street, community, grid cell) under gunicorn: p50/p95 latency.
+Case figures join the page through the dashboard's providers once the cases app offers them."""
+
+import random
+import time
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+from bench.harness import Benchmark, Figure, Limit
+from bench.server import Client, percentile
+
+LEVELS = [
+    ("district", "grids.District"),
+    ("street", "grids.Street"),
+    ("community", "grids.Community"),
+    ("cell", "grids.GridCell"),
+]
+REQUESTS = {"tiny": 3, "small": 10}  # pages per level and run; 20 at larger scales
+
+
+class Dashboard(Benchmark):
+    id = "dashboard"
+    title = "Dashboard page per level"
+    target = "p95 < 500 ms per level"
+    figures = [Figure(f"{lvl}_{q}", "ms", f"{lvl} page {q}") for lvl, _m in LEVELS for q in ("p50", "p95")]
+    limits = [Limit(f"{lvl}_p95", 500.0, "le") for lvl, _m in LEVELS]
+
+    def unavailable(self, ctx):
+        if not apps.is_installed("cogov"):
+            return "the dashboard (cogov) is not installed"
+        try:
+            reverse("cogov:dashboard", args=["district", 1])
+        except NoReverseMatch:
+            return "no dashboard page"
+        return None
+
+    def setup(self, ctx):
+        self.server = ctx.server()
+        self.n = REQUESTS.get(ctx.scale, 20)
+        self.ids = {lvl: list(apps.get_model(label).objects.values_list("id", flat=True)) for lvl, label in LEVELS}
+        self.sizes = {}
+
+    def run(self, ctx, index):
+        rng = random.Random(ctx.seed + index)
+        client = Client(self.server.port)
+        out = {}
+        for level, _label in LEVELS:
+            times, size = [], 0
+            for pk in (rng.choice(self.ids[level]) for _ in range(self.n)):
+                t = time.perf_counter()
+                status, body = client.get(reverse("cogov:dashboard", args=[level, pk]))
+                times.append((time.perf_counter() - t) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"{level} {pk} answered {status}")
+                size += len(body)
+            out[f"{level}_p50"], out[f"{level}_p95"] = percentile(times, 50), percentile(times, 95)
+            self.sizes[level] = size // self.n
+        client.close()
+        return out
+
+    def notes(self, ctx):
+        units = {lvl: len(ids) for lvl, ids in self.ids.items()}
+        return {"pages_per_level_and_run": self.n, "mean_page_bytes": self.sizes, "units": units}
