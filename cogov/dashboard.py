@@ -3,7 +3,7 @@
 Every figure is one aggregate query (grouped by grid cell or by the child unit for the map and the chart).
 Figures of other apps come through their services: adoption and sanitation coverage from `assets`; sections for
 cases and renovation planning are plugged in through PROVIDERS when those apps offer a `dashboard_figures`
-function (see `_providers`).
+function (see `_providers`); renovation zones with stage and consent rate come from `planning`.
 """
 
 from dataclasses import dataclass, field
@@ -289,5 +289,28 @@ def _app_provider(app_label):
     return provider
 
 
+def planning_section(scope, period, radius_m):
+    """Renovation zones touching the unit: each project's stage and consent rate (by households), through the
+    planning app's consent service."""
+    if not apps.is_installed("planning"):
+        return None
+    from planning.consent import consent
+    from planning.models import Project
+
+    projects = (
+        Project.objects.filter(zone__boundary__intersects=scope.obj.boundary)
+        .select_related("zone")
+        .order_by("zone__name", "name")
+    )
+    rows = []
+    for project in projects[:50]:
+        c = consent(project, project.zone.boundary)
+        label = f"{project.zone.name} · {project.name} · {project.get_stage_display()}"
+        rows.append((label, c.by_households_pct if c.households else None))
+    if not rows:
+        return None
+    return {"title": _("Renovation zones: consent rate by households (%)"), "rows": rows}
+
+
 def _providers():
-    return [assets_section, _app_provider("cases"), _app_provider("planning")]
+    return [assets_section, planning_section, _app_provider("cases")]

@@ -133,3 +133,22 @@ def test_dashboard_page_and_exports(client, city):
     pdf = client.get(f"/cogov/dashboard/community/{c1.pk}/report.pdf{query}")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert client.get("/cogov/dashboard/nowhere/1/").status_code == 404
+
+
+def test_renovation_zones_show_their_consent_rate():
+    from planning.consent import record_vote
+    from planning.models import Vote
+    from planning.tests.factories import eligible_setup
+
+    community, _ = small_community(0)
+    _, zone, project = eligible_setup(community)
+    homes = list(Household.objects.filter(building__compound__community=community).order_by("pk"))
+    Household.objects.filter(pk__in=[h.pk for h in homes]).assign_cells()
+    for h in homes[:6]:
+        record_vote(project, h, Vote.Choice.AGREE, channel=Vote.Channel.RESIDENT)
+    record_vote(project, homes[6], Vote.Choice.DISAGREE, channel=Vote.Channel.RESIDENT)
+    f = dashboard.figures(Scope("community", community), MARCH)
+    section = next(s for s in f.extra if "consent" in str(s["title"]).lower())
+    ((label, pct),) = section["rows"]
+    assert zone.name in label and project.name in label
+    assert pct == round(100 * 6 / len(homes), 1)

@@ -1,0 +1,46 @@
+"""A manager opens the district dashboard and drills down by clicking the map and the chart to a grid cell."""
+
+import pytest
+
+from cogov import services
+from cogov.tests.factories import rule, small_community
+from grids.models import GridCell
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drill_down_from_district_to_grid_cell(live_server, page):
+    c1, homes = small_community(24, code="001", seed=2)
+    small_community(10, code="002", seed=5)
+    hygiene = rule("hygiene", 5)
+    for h in homes[:5]:
+        services.grant(h, hygiene, reason="周检")
+    district = c1.street.district
+    page.goto(f"{live_server.url}/cogov/dashboard/district/{district.pk}/")
+    page.wait_for_selector("#dashboard-map[data-ready='1']")
+    assert page.locator("path.dash-cell").count() == 8  # every cell of the district on the choropleth
+
+    # a cell on the district map leads to its street
+    page.locator("path.dash-cell").first.click()
+    page.wait_for_url(f"**/dashboard/street/{c1.street.pk}/**")
+    page.wait_for_selector("#dashboard-map[data-ready='1']")
+
+    # a bar of the chart leads to the community
+    page.locator("#units-chart").scroll_into_view_if_needed()
+    box = page.locator("#units-chart").bounding_box()
+    bar = page.evaluate(
+        "() => { const c = Chart.getChart('units-chart'); const b = c.getDatasetMeta(0).data[0];"
+        " return {x: b.x, y: (b.y + b.base) / 2}; }"
+    )
+    page.mouse.click(box["x"] + bar["x"], box["y"] + bar["y"])
+    page.wait_for_url(f"**/dashboard/community/{c1.pk}/**")
+    page.wait_for_selector("#dashboard-map[data-ready='1']")
+    assert page.locator("path.dash-cell").count() == 4
+
+    # a cell of the community leads to the cell's own page
+    code = sorted(GridCell.objects.filter(community=c1).values_list("code", flat=True))[0]
+    cell = GridCell.objects.get(code=code)
+    page.locator(f"path.dash-cell[data-code='{code}']").click()
+    page.wait_for_url(f"**/dashboard/cell/{cell.pk}/**")
+    title = page.locator("#dashboard-title").inner_text()
+    assert code in title or (cell.name and cell.name in title)
+    assert page.locator("#figures tr[data-key='households'] td").nth(1).inner_text() == str(cell.households.count())
