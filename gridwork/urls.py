@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from assets import api as assets_api
 from common.views import healthz
 from grids import api as grids_api
+from planning import api as planning_api
 from responsibility import api as responsibility_api
 
 router = DefaultRouter()
@@ -29,6 +30,8 @@ router.register("adoption-coverage", assets_api.AdoptionCoverageViewSet, basenam
 router.register("service-area", assets_api.ServiceAreaViewSet, basename="service-area")
 router.register("responsibility-areas", responsibility_api.AreaViewSet, basename="responsibilityarea")
 router.register("parties", responsibility_api.PartyViewSet, basename="party")
+router.register("zones", planning_api.ZoneViewSet, basename="zone")
+router.register("renovation-projects", planning_api.ProjectViewSet, basename="renovation-project")
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -47,6 +50,7 @@ urlpatterns = [
     path("tiles/", include("layers.tile_urls")),
     path("assets/", include("assets.urls")),
     path("responsibility/", include("responsibility.urls")),
+    path("planning/", include("planning.urls")),
     path("cogov/", include("cogov.urls")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,193 @@
+"""Renovation zones (GeoJSON with their statistics), adjacent compounds, live preview, votes and pending households.
+
+Zones and projects are for planners (model permissions, reading included); the pending-household map is for
+those who record votes, and shows door plates only.
+"""
+
+import json
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from common.api import BBoxFilter, GeoPagination, ModelRulesMixin, ViewPermissions
+from grids.models import Building, Compound, Household
+from planning import consent as consent_service
+from planning import stats as stats_service
+from planning.models import Project, Vote, Zone
+
+MAX_ADJACENT_M = 2000
+
+
+class ZoneSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
+    boundary = GeometryField(required=False, allow_null=True)
+    compound_ids = serializers.PrimaryKeyRelatedField(
+        queryset=Compound.objects.all(), many=True, write_only=True, required=False
+    )
+    building_ids = serializers.PrimaryKeyRelatedField(
+        queryset=Building.objects.all(), many=True, write_only=True, required=False
+    )
+    compounds = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Zone
+        geo_field = "boundary"
+        fields = [
+            "id",
+            "name",
+            "boundary",
+            "buffer_m",
+            "compound_ids",
+            "building_ids",
+            "compounds",
+            "stats",
+            "stats_at",
+        ]
+        read_only_fields = ["stats", "stats_at"]
+
+    def validate(self, attrs):
+        compounds = attrs.pop("compound_ids", [])
+        buildings = attrs.pop("building_ids", [])
+        if compounds or buildings:
+            attrs["boundary"] = stats_service.union_of(
+                [c.pk for c in compounds], [b.pk for b in buildings], attrs.get("buffer_m") or 0
+            )
+        elif attrs.get("boundary") is None and self.instance is None:
+            raise ValidationError({"boundary": gettext("Draw the zone, or choose compounds or buildings for it.")})
+        return super().validate(attrs)
+
+
+class ZoneViewSet(viewsets.ModelViewSet):
+    queryset = Zone.objects.prefetch_related("compounds")
+    serializer_class = ZoneSerializer
+    permission_classes = [ViewPermissions]
+    pagination_class = GeoPagination
+    filter_backends = [BBoxFilter]
+    bbox_filter_field = "boundary"
+    bbox_filter_include_overlapping = True
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save(created_by=self.request.user)
+
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        """The statistics a zone with this geometry would have, without saving it."""
+        feature = dict(request.data)
+        feature["properties"] = {**(feature.get("properties") or {}), "name": "preview"}
+        data = ZoneSerializer(data=feature)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            zone = data.save()
+            result = {"stats": zone.stats, "geometry": zone.boundary.json}
+            transaction.set_rollback(True)
+        return Response(result)
+
+    @action(detail=True)
+    def adjacent(self, request, pk=None):
+        """Compounds outside the zone within ?distance= metres (default 100), nearest first."""
+        zone = self.get_object()
+        try:
+            distance = float(request.query_params.get("distance", 100))
+        except ValueError:
+            raise ValidationError({"distance": gettext("Give the distance in metres.")})
+        if not 0 <= distance <= MAX_ADJACENT_M:
+            raise ValidationError(
+                {"distance": gettext("The distance must be between 0 and %(max)s m.") % {"max": MAX_ADJACENT_M}}
+            )
+        inside = list(zone.compounds.values_list("pk", flat=True))
+        rows = stats_service.adjacent_compounds(zone.boundary, distance, exclude=inside)
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": c.pk,
+                        "geometry": json.loads(c.boundary.json),
+                        "properties": {"name": c.name, "distance_m": round(c.distance.m, 1)},
+                    }
+                    for c in rows
+                ],
+            }
+        )
+
+
+class VoteSerializer(serializers.Serializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    choice = serializers.ChoiceField(choices=Vote.Choice.choices)
+
+
+class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+    """Projects (read) with the consent survey: record a vote, consent rates, households not yet voted."""
+
+    queryset = Project.objects.select_related("zone")
+    permission_classes = [permissions.IsAuthenticated]
+
+    class Serializer(serializers.ModelSerializer):
+        class Meta:
+            model = Project
+            fields = ["id", "name", "zone", "stage", "published_on", "comment_days"]
+
+    serializer_class = Serializer
+
+    def get_queryset(self):
+        return self.queryset if self.request.user.has_perm("planning.view_project") else Project.objects.none()
+
+    def _project_for_votes(self, pk):
+        if not self.request.user.has_perm("planning.add_vote"):
+            raise PermissionDenied(gettext("Only grid workers and planners see and record votes."))
+        return get_object_or_404(Project.objects.select_related("zone"), pk=pk)
+
+    @action(detail=True, methods=["post"], serializer_class=VoteSerializer)
+    def votes(self, request, pk=None):
+        project = self._project_for_votes(pk)
+        data = VoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            consent_service.record_vote(
+                project,
+                data.validated_data["household"],
+                data.validated_data["choice"],
+                channel=Vote.Channel.WORKER,
+                user=request.user,
+            )
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc))
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.messages)
+        rate = consent_service.consent(project, project.zone.boundary)
+        return Response(rate.as_dict(), status=status.HTTP_201_CREATED)
+
+    @action(detail=True)
+    def consent(self, request, pk=None):
+        project = self._project_for_votes(pk)
+        return Response(consent_service.consent(project, project.zone.boundary).as_dict())
+
+    @action(detail=True)
+    def pending(self, request, pk=None):
+        """Households that have not voted, as points labelled by door plate (no names, no phones)."""
+        project = self._project_for_votes(pk)
+        rows = consent_service.not_voted(project).select_related("building").order_by("building__name", "unit", "room")
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": h.pk,
+                        "geometry": {"type": "Point", "coordinates": [h.location.x, h.location.y]},
+                        "properties": {"door_plate": h.door_plate},
+                    }
+                    for h in rows
+                ],
+            }
+        )

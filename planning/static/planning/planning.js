@@ -1,0 +1,283 @@
+/* Renovation planning pages: zone list map, zone editor (Leaflet-Geoman), zone detail, consent survey, public plan. */
+(function () {
+  "use strict";
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    var v = JSON.parse(el.textContent);
+    return typeof v === "string" ? JSON.parse(v) : v;
+  }
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function csrf() {
+    var el = document.querySelector("[name=csrfmiddlewaretoken]");
+    return el ? el.value : "";
+  }
+  function send(method, url, body) {
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(body),
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
+    });
+  }
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) { return r.json(); });
+  }
+  function flatten(errors) {
+    if (typeof errors === "string") return [errors];
+    if (Array.isArray(errors)) return errors.reduce(function (a, e) { return a.concat(flatten(e)); }, []);
+    if (errors && typeof errors === "object") {
+      return Object.keys(errors).reduce(function (a, k) { return a.concat(flatten(errors[k])); }, []);
+    }
+    return [];
+  }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_m, k) { return values[k]; });
+  }
+  var ZONE_STYLE = { color: "#c2410c", weight: 3, fillColor: "#f97316", fillOpacity: 0.2 };
+  var COMPOUND_STYLE = { color: "#1f5fa8", weight: 1, fillColor: "#8fb3d9", fillOpacity: 0.2 };
+
+  function zoneOutline(map) {
+    var geo = readJSON("zone-geojson");
+    if (!geo) return null;
+    var layer = L.geoJSON(geo, { style: ZONE_STYLE, pmIgnore: true }).addTo(map);
+    map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+    return layer;
+  }
+
+  /* --- All zones --- */
+  function zonesMap(map) {
+    var cfg = readJSON("planning-config");
+    window.gridwork.fetchAll(cfg.zones + "?page_size=500").then(function (features) {
+      var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
+        style: ZONE_STYLE,
+        onEachFeature: function (f, l) {
+          l.bindTooltip(esc(f.properties.name));
+          l.on("click", function () { window.location = cfg.zonePage.replace("/0/", "/" + f.id + "/"); });
+        },
+      }).addTo(map);
+      if (features.length) map.fitBounds(layer.getBounds());
+    });
+  }
+
+  /* --- Zone editor: draw with snapping, or click compounds to build the zone from them --- */
+  function zoneEditor(map) {
+    var cfg = readJSON("planning-config");
+    var t = readJSON("planning-i18n");
+    var init = readJSON("zone-initial");
+    var form = document.getElementById("zone-form");
+    var errors = document.getElementById("zone-errors");
+    var preview = document.getElementById("preview-stats");
+    var drawn = null;
+    var chosen = {};
+    var compounds = L.featureGroup().addTo(map);
+    var buildings = L.geoJSON(null, { style: { color: "#7a2e00", weight: 1, fillOpacity: 0.3 } }).addTo(map);
+
+    function chosenIds() { return Object.keys(chosen).map(Number); }
+    function showChosen() {
+      var names = [];
+      compounds.eachLayer(function (l) {
+        var sel = !!chosen[l.feature.id];
+        l.setStyle(sel ? { color: "#c2410c", weight: 3, fillColor: "#f97316", fillOpacity: 0.35 } : COMPOUND_STYLE);
+        if (sel) names.push(l.feature.properties.name);
+      });
+      document.getElementById("chosen-compounds").textContent = names.length ? names.sort().join("、") : "—";
+    }
+    function payload() {
+      var fd = new FormData(form);
+      var props = { name: fd.get("name"), buffer_m: Number(fd.get("buffer_m") || 0) };
+      if (chosenIds().length && !drawn) {
+        props.compound_ids = chosenIds();
+        return { type: "Feature", geometry: null, properties: props };
+      }
+      if (!drawn) return null;
+      return { type: "Feature", geometry: drawn.toGeoJSON().geometry, properties: props };
+    }
+    function showErrors(msgs) {
+      errors.innerHTML = msgs.map(function (m) { return "<li>" + esc(m) + "</li>"; }).join("");
+    }
+    function renderStats(s) {
+      var rows = [
+        [t.area, s.area_m2.toFixed(1) + " m²", "area"],
+        [t.households, s.households.count, "households"],
+        [t.residents, s.households.residents, "residents"],
+        [t.buildings, s.buildings.count, "buildings"],
+      ];
+      if (s.assets) rows.push([t.green, s.assets.green_m2.toFixed(1) + " m²", "green"]);
+      preview.innerHTML = '<dl class="fields">' + rows.map(function (r) {
+        return "<dt>" + esc(r[0]) + '</dt><dd data-stat="' + r[2] + '">' + esc(r[1]) + "</dd>";
+      }).join("") + "</dl>";
+      preview.dataset.ready = "1";
+    }
+    function refresh() {
+      var body = payload();
+      delete preview.dataset.ready;
+      if (!body) { preview.innerHTML = ""; return; }
+      body.properties.name = body.properties.name || "preview";
+      send("POST", cfg.preview, body).then(function (res) {
+        if (res.ok) { errors.innerHTML = ""; renderStats(res.data.stats); } else { showErrors(flatten(res.data)); }
+      });
+    }
+
+    window.gridwork.fetchAll(cfg.compounds + "?page_size=1000").then(function (features) {
+      features.forEach(function (f) {
+        L.geoJSON(f, { style: COMPOUND_STYLE }).eachLayer(function (l) {
+          l.feature = f;
+          l.bindTooltip(esc(f.properties.name));
+          l.on("click", function () {
+            if (drawn) return;
+            if (chosen[f.id]) delete chosen[f.id]; else chosen[f.id] = true;
+            showChosen();
+            refresh();
+          });
+          compounds.addLayer(l);
+        });
+      });
+      if (init) {
+        var z = L.geoJSON(init.geometry);
+        map.fitBounds(z.getBounds(), { padding: [30, 30] });
+      } else if (features.length) {
+        map.fitBounds(compounds.getBounds());
+      }
+      document.getElementById("zone-map").dataset.loaded = "compounds";
+    });
+    function loadBuildings() {
+      if (map.getZoom() < 15) { buildings.clearLayers(); return; }
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(",");
+      window.gridwork.fetchAll(cfg.buildings + "?page_size=1000&bbox=" + bbox).then(function (fs) {
+        buildings.clearLayers();
+        buildings.addData({ type: "FeatureCollection", features: fs });
+      });
+    }
+    map.on("moveend", loadBuildings);
+
+    map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawCircle: false,
+      drawText: false, drawRectangle: true, drawPolygon: true, cutPolygon: false, rotateMode: false, dragMode: false });
+    map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, allowSelfIntersection: false });
+    function watch(layer) {
+      layer.on("pm:edit", refresh);
+    }
+    map.on("pm:create", function (e) {
+      if (drawn) map.removeLayer(drawn);
+      drawn = e.layer;
+      chosen = {};
+      showChosen();
+      watch(drawn);
+      refresh();
+    });
+    map.on("pm:remove", function (e) { if (e.layer === drawn) { drawn = null; refresh(); } });
+    if (init) {
+      form.elements.name.value = init.name;
+      form.elements.buffer_m.value = init.buffer_m;
+      L.geoJSON(init.geometry).eachLayer(function (l) { drawn = l; l.addTo(map); l.pm.enable({ snappable: true }); watch(l); });
+      refresh();
+    }
+    form.elements.buffer_m.addEventListener("change", refresh);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = payload();
+      if (!body) { showErrors([t.drawFirst]); return; }
+      var url = init ? cfg.zones + init.id + "/" : cfg.zones;
+      send(init ? "PATCH" : "POST", url, body).then(function (res) {
+        if (res.ok) {
+          window.location = cfg.zonePage.replace("/0/", "/" + res.data.id + "/");
+        } else {
+          var msgs = flatten(res.data);
+          showErrors(msgs.length ? msgs : [t.failed + " (" + res.status + ")"]);
+        }
+      });
+    });
+  }
+
+  /* --- Zone page: the zone and compounds suggested within a distance --- */
+  function zoneDetail(map) {
+    var cfg = readJSON("planning-config");
+    var t = readJSON("planning-i18n");
+    zoneOutline(map);
+    var suggested = L.geoJSON(null, { style: { color: "#1f5fa8", weight: 2, dashArray: "5 4", fillOpacity: 0.15 } }).addTo(map);
+    var form = document.getElementById("adjacent-form");
+    var list = document.getElementById("adjacent-list");
+    function load() {
+      getJSON(cfg.adjacent + "?distance=" + encodeURIComponent(form.elements.distance.value)).then(function (fc) {
+        suggested.clearLayers();
+        if (!fc.features) { list.innerHTML = "<li>" + esc(flatten(fc).join(" ")) + "</li>"; return; }
+        suggested.addData(fc);
+        list.innerHTML = fc.features.length ? fc.features.map(function (f) {
+          return "<li>" + esc(f.properties.name) + " · " + esc(f.properties.distance_m) + " m</li>";
+        }).join("") : "<li>" + esc(t.none) + "</li>";
+      });
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); load(); });
+    load();
+  }
+
+  /* --- Consent survey: households that have not voted, by door plate --- */
+  function surveyMap(map) {
+    var cfg = readJSON("planning-config");
+    var t = readJSON("planning-i18n");
+    zoneOutline(map);
+    var form = document.getElementById("vote-form");
+    var message = document.getElementById("vote-message");
+    var pending = L.featureGroup().addTo(map);
+    var chosen = null;
+    function choose(f) {
+      chosen = f;
+      document.getElementById("chosen-household").textContent = f.properties.door_plate;
+    }
+    function load() {
+      getJSON(cfg.pending).then(function (fc) {
+        pending.clearLayers();
+        fc.features.forEach(function (f) {
+          var m = L.circleMarker([f.geometry.coordinates[1], f.geometry.coordinates[0]], { radius: 6, color: "#b3261e", fillOpacity: 0.7 });
+          m.bindTooltip(esc(f.properties.door_plate));
+          m.on("click", function () { choose(f); });
+          pending.addLayer(m);
+        });
+        document.getElementById("pending-count").textContent = fc.features.length;
+        var list = document.getElementById("pending-list");
+        list.innerHTML = fc.features.map(function (f) {
+          return '<li><a href="#" data-id="' + f.id + '">' + esc(f.properties.door_plate) + "</a></li>";
+        }).join("");
+        list.querySelectorAll("a").forEach(function (a, i) {
+          a.addEventListener("click", function (ev) { ev.preventDefault(); choose(fc.features[i]); });
+        });
+        document.getElementById("survey-map").dataset.loaded = "pending";
+      });
+    }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var choice = new FormData(form).get("choice");
+      if (!chosen || !choice) { message.className = "errors"; message.textContent = t.chooseFirst; return; }
+      send("POST", cfg.votes, { household: chosen.id, choice: choice }).then(function (res) {
+        if (res.ok) {
+          message.className = "ok";
+          message.textContent = t.recorded;
+          var r = res.data;
+          document.getElementById("consent-rates").textContent = fill(t.rates, {
+            agree: r.agree, n: r.households, hh: r.by_households_pct, area: r.by_area_pct, voted: r.voted,
+          });
+          chosen = null;
+          document.getElementById("chosen-household").textContent = "—";
+          load();
+        } else {
+          message.className = "errors";
+          message.textContent = flatten(res.data).join(" ");
+        }
+      });
+    });
+    load();
+  }
+
+  function planMap(map) {
+    zoneOutline(map);
+  }
+
+  window.planning = { zonesMap: zonesMap, zoneEditor: zoneEditor, zoneDetail: zoneDetail, surveyMap: surveyMap, planMap: planMap };
+})();

@@ -1,0 +1,347 @@
+"""Planner pages (zones, projects, survey) and the public plan page (公示) with moderated comments."""
+
+import hashlib
+import json
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+
+from grids.models import Household
+from planning import consent as consent_service
+from planning import eligibility, workflow
+from planning.conf import conf
+from planning.models import (
+    STAGE_ORDER,
+    Acceptance,
+    AcceptancePhoto,
+    Comment,
+    Item,
+    ItemClass,
+    Project,
+    Stage,
+    Vote,
+    Zone,
+)
+
+
+class PlannerMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    permission_required = "planning.view_zone"
+
+
+class ZoneListView(PlannerMixin, generic.ListView):
+    model = Zone
+    template_name = "planning/zone_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["projects"] = Project.objects.select_related("zone")
+        ctx["can_add"] = self.request.user.has_perm("planning.add_zone")
+        return ctx
+
+
+class ZoneEditorView(PlannerMixin, generic.TemplateView):
+    """Draw a zone with the editor (corners snap to compounds and buildings) or build it from compounds."""
+
+    template_name = "planning/zone_editor.html"
+
+    def get_permission_required(self):
+        return ["planning.change_zone" if "pk" in self.kwargs else "planning.add_zone"]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        zone = get_object_or_404(Zone, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+        ctx["object"] = zone
+        ctx["initial"] = (
+            {"id": zone.pk, "name": zone.name, "buffer_m": zone.buffer_m, "geometry": json.loads(zone.boundary.json)}
+            if zone
+            else None
+        )
+        return ctx
+
+
+class ZoneDetailView(PlannerMixin, generic.DetailView):
+    model = Zone
+    template_name = "planning/zone_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        zone = self.object
+        project = zone.projects.order_by("-created_at").first()
+        checks = [(c, eligibility.check_compound(c, project)) for c in zone.compounds.order_by("name")]
+        ctx["eligibility"] = [(c, rules, all(r.passed for r in rules)) for c, rules in checks]
+        ctx["project"] = project
+        ctx["projects"] = zone.projects.all()
+        ctx["geojson"] = zone.boundary.json
+        ctx["can_change"] = self.request.user.has_perm("planning.change_zone")
+        ctx["can_add_project"] = self.request.user.has_perm("planning.add_project")
+        return ctx
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "comment_days", "start_on", "finish_on", "description"]
+        widgets = {
+            "start_on": forms.DateInput(attrs={"type": "date"}),
+            "finish_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class ItemForm(forms.ModelForm):
+    class Meta:
+        model = Item
+        fields = [
+            "name",
+            "item_class",
+            "quantity",
+            "unit",
+            "cost_estimate",
+            "fund_residents",
+            "fund_government",
+            "fund_utilities",
+            "fund_social",
+            "progress_pct",
+        ]
+
+
+class AcceptanceForm(forms.ModelForm):
+    photos = forms.ImageField(label=_("photo"), required=True)
+
+    class Meta:
+        model = Acceptance
+        fields = ["accepted_on", "inspectors", "resident_evaluation", "note"]
+        widgets = {"accepted_on": forms.DateInput(attrs={"type": "date"})}
+
+
+class ProjectCreateView(LoginRequiredMixin, PermissionRequiredMixin, generic.CreateView):
+    permission_required = "planning.add_project"
+    form_class = ProjectForm
+    template_name = "planning/project_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.zone = get_object_or_404(Zone, pk=kwargs["zone"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"name": gettext("Renovation of %(zone)s") % {"zone": self.zone.name}}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "zone": self.zone}
+
+    def form_valid(self, form):
+        form.instance.zone = self.zone
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return reverse("planning:project-detail", args=[self.object.pk])
+
+
+class ProjectDetailView(LoginRequiredMixin, PermissionRequiredMixin, generic.DetailView):
+    """The project: stages and gates, eligibility, consent, items and funding, acceptance, comment moderation."""
+
+    permission_required = "planning.view_project"
+    model = Project
+    template_name = "planning/project_detail.html"
+
+    def get_queryset(self):
+        return Project.objects.select_related("zone")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        p = self.object
+        nxt = workflow.next_stage(p)
+        ctx.update(
+            stages=[
+                (value, label, i < p.stage_index, value == p.stage) for i, (value, label) in enumerate(Stage.choices)
+            ],
+            next_stage=Stage(nxt).label if nxt else None,
+            gate_problems=workflow.gate_problems(p, nxt) if nxt else [],
+            eligibility=eligibility.check_project(p),
+            consent=consent_service.consent(p, p.zone.boundary),
+            items=p.items.all(),
+            totals=item_totals(p),
+            item_form=kwargs.get("item_form") or ItemForm(),
+            acceptance_form=kwargs.get("acceptance_form") or AcceptanceForm(),
+            acceptances=p.acceptances.prefetch_related("photos"),
+            comments=p.comments.all(),
+            can_change=self.request.user.has_perm("planning.change_project"),
+            can_moderate=self.request.user.has_perm("planning.moderate_comment"),
+            can_vote=self.request.user.has_perm("planning.add_vote"),
+            geojson=p.zone.boundary.json,
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        self.object = p = self.get_object()
+        action = request.POST.get("action")
+        needs = "planning.moderate_comment" if action == "moderate" else "planning.change_project"
+        if not request.user.has_perm(needs):
+            raise PermissionDenied
+        try:
+            if action == "advance":
+                p = workflow.advance(p, request.user)
+                messages.success(request, gettext("The project moved to %(stage)s.") % {"stage": p.get_stage_display()})
+            elif action in ("add_item", "edit_item"):
+                instance = (
+                    get_object_or_404(Item, pk=request.POST.get("item"), project=p) if action == "edit_item" else None
+                )
+                form = ItemForm(request.POST, instance=instance)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(item_form=form))
+                form.instance.project = p
+                workflow.save_item(form.instance, request.user)
+                messages.success(request, gettext("Saved %(obj)s.") % {"obj": form.instance})
+            elif action == "delete_item":
+                workflow.delete_item(get_object_or_404(Item, pk=request.POST.get("item"), project=p), request.user)
+            elif action == "acceptance":
+                form = AcceptanceForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(acceptance_form=form))
+                with transaction.atomic():
+                    form.instance.project = p
+                    record = form.save()
+                    AcceptancePhoto.objects.create(acceptance=record, image=form.cleaned_data["photos"])
+                messages.success(request, gettext("The acceptance record is saved."))
+            elif action == "moderate":
+                comment = get_object_or_404(Comment, pk=request.POST.get("comment"), project=p)
+                comment.status = (
+                    Comment.Status.APPROVED if request.POST.get("decision") == "approve" else Comment.Status.REJECTED
+                )
+                comment.save(update_fields=["status"])
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
+        return redirect("planning:project-detail", pk=p.pk)
+
+
+def item_totals(project):
+    items = list(project.items.all())
+    fields = ["cost_estimate", *Item.FUNDING]
+    totals = {f: sum((getattr(i, f) for i in items), start=0) for f in fields}
+    totals["by_class"] = [
+        (label, sum((i.cost_estimate for i in items if i.item_class == value), start=0))
+        for value, label in ItemClass.choices
+    ]
+    totals["unfunded"] = totals["cost_estimate"] - sum(totals[f] for f in Item.FUNDING)
+    totals["progress"] = (
+        round(sum(i.progress_pct * i.cost_estimate for i in items) / totals["cost_estimate"], 1)
+        if totals["cost_estimate"]
+        else 0
+    )
+    return totals
+
+
+def resident_code(project_id, household_id):
+    """The code printed on a household's voting slip: only that household can vote for itself with it."""
+    return salted_hmac("planning.vote", f"{project_id}:{household_id}").hexdigest()[:12]
+
+
+class SurveyView(LoginRequiredMixin, PermissionRequiredMixin, generic.DetailView):
+    """For grid workers: consent rates and a map of households that have not voted yet (door plates only)."""
+
+    permission_required = "planning.add_vote"
+    model = Project
+    template_name = "planning/survey.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["consent"] = consent_service.consent(self.object, self.object.zone.boundary)
+        ctx["choices"] = Vote.Choice.choices
+        ctx["geojson"] = self.object.zone.boundary.json
+        return ctx
+
+
+class ResidentVoteView(generic.TemplateView):
+    """A resident votes with the link on the household's voting slip."""
+
+    template_name = "planning/resident_vote.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.project = get_object_or_404(Project.objects.select_related("zone"), pk=kwargs["project"])
+        self.household = get_object_or_404(Household.objects.select_related("building"), pk=kwargs["household"])
+        if not constant_time_compare(resident_code(self.project.pk, self.household.pk), kwargs["code"]):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        vote = Vote.objects.filter(project=self.project, household=self.household).first()
+        ctx.update(project=self.project, door_plate=self.household.door_plate, vote=vote, choices=Vote.Choice.choices)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        try:
+            consent_service.record_vote(
+                self.project, self.household, request.POST.get("choice"), channel=Vote.Channel.RESIDENT
+            )
+            messages.success(request, gettext("Thank you: your household's vote is recorded."))
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
+        return redirect(request.path)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Your comment"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+def client_key(request):
+    address = request.META.get("REMOTE_ADDR", "")
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
+
+
+class PublicPlanView(generic.DetailView):
+    """方案公示: zone map, items, budget, dates, design changes and approved comments. No personal data."""
+
+    template_name = "planning/public_plan.html"
+    model = Project
+
+    def get_object(self, queryset=None):
+        project = super().get_object(Project.objects.select_related("zone"))
+        if not project.is_published:
+            raise Http404
+        return project
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        p = self.object
+        ctx.update(
+            items=p.items.all(),
+            totals=item_totals(p),
+            changes=p.design_changes.all(),
+            comments=p.comments.filter(status=Comment.Status.APPROVED),
+            comments_open=p.comments_open(),
+            form=kwargs.get("form") or CommentForm(),
+            geojson=p.zone.boundary.json,
+            stage_index=STAGE_ORDER.index(p.stage),
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        self.object = p = self.get_object()
+        form = CommentForm(request.POST)
+        if not p.comments_open():
+            messages.error(request, gettext("This plan is no longer open for comments."))
+            return redirect(request.path)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        key = client_key(request)
+        hour_ago = timezone.now() - timezone.timedelta(hours=1)
+        if Comment.objects.filter(client=key, at__gte=hour_ago).count() >= conf("COMMENTS_PER_HOUR"):
+            messages.error(request, gettext("Too many comments from your address; please try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        Comment.objects.create(project=p, text=form.cleaned_data["text"], client=key)
+        messages.success(request, gettext("Thank you. Your comment will appear once it has been reviewed."))
+        return redirect(request.path)
