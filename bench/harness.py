@@ -109,6 +109,33 @@ def current_database_url():
     return f"postgis://{auth}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{d['NAME']}"
 
 
+class BackendClock:
+    """CPU seconds the database backend of Django's connection spends, read from /proc/<pid>/stat.
+
+    On a machine shared with other work, wall time of a long statement swings with the load; the CPU time of the
+    backend that runs it hardly does. None when the server is not on this machine (or /proc is not readable).
+    """
+
+    def __init__(self):
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            self.pid = cur.fetchone()[0]
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def read(self):
+        try:  # time on the CPU in nanoseconds
+            with open(f"/proc/{self.pid}/schedstat") as f:
+                return int(f.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            pass
+        try:  # utime + stime in clock ticks
+            with open(f"/proc/{self.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / self.tick
+        except (OSError, ValueError, IndexError):
+            return None
+
+
 def summarise(values):
     values = [v for v in values if v is not None]
     if not values:
