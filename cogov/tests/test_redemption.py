@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from cogov import services
 from cogov.models import CatalogueItem, LedgerEntry, Redemption
@@ -58,7 +59,8 @@ def _race(calls):
     def run(i, fn):
         try:
             barrier.wait()
-            results[i] = fn()
+            with translation.override("en"):
+                results[i] = fn()
         except ValidationError as exc:
             results[i] = exc
         finally:
