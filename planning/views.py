@@ -94,8 +94,8 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = ["name", "comment_days", "start_on", "finish_on", "description"]
         widgets = {
-            "start_on": forms.DateInput(attrs={"type": "date"}),
-            "finish_on": forms.DateInput(attrs={"type": "date"}),
+            "start_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "finish_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
 
 
@@ -122,7 +122,7 @@ class AcceptanceForm(forms.ModelForm):
     class Meta:
         model = Acceptance
         fields = ["accepted_on", "inspectors", "resident_evaluation", "note"]
-        widgets = {"accepted_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"accepted_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
 
 class ProjectCreateView(LoginRequiredMixin, PermissionRequiredMixin, generic.CreateView):

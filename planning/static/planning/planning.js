@@ -128,6 +128,7 @@
     window.gridwork.fetchAll(cfg.compounds + "?page_size=1000").then(function (features) {
       features.forEach(function (f) {
         L.geoJSON(f, { style: COMPOUND_STYLE }).eachLayer(function (l) {
+          l.options.className = "compound-shape compound-" + f.id;
           l.feature = f;
           l.bindTooltip(esc(f.properties.name));
           l.on("click", function () {
@@ -143,7 +144,7 @@
         var z = L.geoJSON(init.geometry);
         map.fitBounds(z.getBounds(), { padding: [30, 30] });
       } else if (features.length) {
-        map.fitBounds(compounds.getBounds());
+        map.fitBounds(compounds.getBounds(), { padding: [60, 60] });
       }
       document.getElementById("zone-map").dataset.loaded = "compounds";
     });

@@ -1,0 +1,88 @@
+"""Browser: a planner draws a zone, sees its statistics, runs the project to its public notice; a visitor comments."""
+
+import re
+
+import pytest
+
+from grids.models import Household
+from grids.tests.factories import make_community
+from planning.consent import record_vote
+from planning.models import Comment, Item, Project, Stage, Vote, Zone
+from planning.tests.factories import building, compound
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def login(page, live_server, username, password):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_planner_draws_a_zone_sees_statistics_publishes_and_a_visitor_comments(live_server, page, django_user_model):
+    community = make_community()
+    c = compound(community, 100, 100, 300, 300, name="和平小区")
+    building(c, 120, 120, 160, 140, year=1988, storeys=6, households=6, residents=3)
+    building(c, 200, 200, 240, 220, year=1995, storeys=5, households=3, residents=2)
+    compound(community, 600, 100, 800, 300, name="幸福小区")  # a neighbour, left out of the zone
+    django_user_model.objects.create_superuser("planner", password="x-long-password-1")
+
+    login(page, live_server, "planner", "x-long-password-1")
+    page.goto(f"{live_server.url}/planning/zone/new/")
+    page.wait_for_selector("#zone-map[data-loaded=compounds]")
+    page.fill("input[name=name]", "和平片区")
+    box = page.locator(f"path.compound-{c.pk}").bounding_box()
+    x0, y0, x1, y1 = box["x"] - 25, box["y"] - 25, box["x"] + box["width"] + 25, box["y"] + box["height"] + 25
+    page.locator(".leaflet-pm-icon-polygon").click()
+    for x, y in [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]:
+        page.mouse.click(x, y)
+    page.wait_for_selector("#preview-stats[data-ready]")
+    assert page.locator("#preview-stats [data-stat=households]").inner_text() == "9"
+    assert page.locator("#preview-stats [data-stat=residents]").inner_text() == "24"
+    page.click("#zone-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/planning/zone/\d+/$"))
+    zone = Zone.objects.get()
+    assert [x.name for x in zone.compounds.all()] == ["和平小区"]
+    assert page.locator("#zone-stats [data-stat=households]").inner_text() == "9"
+    assert page.locator("#zone-stats [data-stat=buildings]").inner_text() == "2"
+    page.wait_for_selector("#adjacent-list li")
+    page.fill("input[name=distance]", "400")
+    page.click("#adjacent-form button")
+    page.locator("#adjacent-list li", has_text="幸福小区").wait_for()
+
+    page.click(f"a[href='/planning/zone/{zone.pk}/project/new/']")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/planning/project/\d+/$"))
+    project = Project.objects.get()
+    for h in Household.objects.all():
+        record_vote(project, h, Vote.Choice.AGREE, channel=Vote.Channel.RESIDENT)
+    Item.objects.create(
+        project=project,
+        name="雨污分流改造",
+        item_class="basic",
+        quantity=320,
+        unit="m",
+        cost_estimate=480000,
+        fund_government=400000,
+        fund_residents=80000,
+    )
+    for _ in range(4):
+        page.reload()
+        page.click("#advance-form button[type=submit]")
+        page.wait_for_load_state()
+    project.refresh_from_db()
+    assert project.stage == Stage.PUBLICATION
+    public_url = page.locator("#public-link").get_attribute("href")
+
+    page.click("header form.inline button")  # log out: the visitor is anonymous
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}{public_url}")
+    assert "雨污分流改造" in page.locator("table.items").inner_text()
+    page.fill("textarea[name=text]", "希望同时更换楼道灯")
+    page.click("#comment-form button[type=submit]")
+    page.wait_for_selector(".messages .success")
+    comment = Comment.objects.get()
+    assert comment.text == "希望同时更换楼道灯" and comment.status == Comment.Status.PENDING
+    assert "希望同时更换楼道灯" not in page.locator("#comments").inner_text()  # shown only once approved
