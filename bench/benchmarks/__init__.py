@@ -3,8 +3,16 @@
 
 def all_benchmarks():
     from bench.benchmarks.assignment import Assignment
+    from bench.benchmarks.cases import CaseIntake
     from bench.benchmarks.dashboard import Dashboard
     from bench.benchmarks.responsibility import ResponsibilityLookup
     from bench.benchmarks.tiles import VectorTiles
 
-    return [Assignment(), ResponsibilityLookup(), VectorTiles("gridcell"), VectorTiles("building"), Dashboard()]
+    return [
+        Assignment(),
+        ResponsibilityLookup(),
+        VectorTiles("gridcell"),
+        VectorTiles("building"),
+        CaseIntake(),
+        Dashboard(),
+    ]
