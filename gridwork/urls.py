@@ -50,6 +50,8 @@ urlpatterns = [
     path("tiles/", include("layers.tile_urls")),
     path("assets/", include("assets.urls")),
     path("responsibility/", include("responsibility.urls")),
+    path("cases/", include("cases.urls")),
+    path("open311/v2/", include("cases.open311")),
     path("planning/", include("planning.urls")),
     path("cogov/", include("cogov.urls")),
 ]

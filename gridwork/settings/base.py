@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "fixtures",
     "assets",
     "responsibility",
+    "cases",
     "planning",
     "cogov",
 ]
@@ -137,6 +138,13 @@ GRIDWORK = {
 ASSETS = {
     "MAX_PHOTO_BYTES": int(float(env("GRIDWORK_MAX_PHOTO_MB", "5")) * 1_048_576),
     "ADOPTION_LAPSE_DAYS": int(env("GRIDWORK_ADOPTION_LAPSE_DAYS", "30")),
+}
+
+# Cases: photos per report or step, their size limit (MB) and longest side after re-encoding.
+CASES = {
+    "MAX_PHOTOS": 6,
+    "MAX_PHOTO_BYTES": int(float(env("GRIDWORK_CASE_PHOTO_MB", "8")) * 1_048_576),
+    "PHOTO_MAX_SIDE": int(env("GRIDWORK_CASE_PHOTO_SIDE", "1600")),
 }
 
 _tiles = env("GRIDWORK_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

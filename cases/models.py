@@ -1,0 +1,444 @@
+"""Cases (事件): a problem, request for help or good deed at a place, carried from report to closure."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GistIndex
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+
+from common.geometry import validate_geometry
+from common.masking import mask_name, mask_phone
+from common.models import TimeStampedModel
+from common.validators import validate_phone
+
+
+def limits():
+    return settings.CASES
+
+
+class Localised:
+    @property
+    def label(self):
+        lang = (get_language() or "zh-hans").lower()
+        return self.name_en if lang.startswith("en") and self.name_en else self.name
+
+    def __str__(self):
+        return self.label
+
+
+class CodeManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class CategoryFamily(Localised, models.Model):
+    """An event family (市容环境, 宣传广告, 施工管理, 街面秩序, 突发事件, 其他)."""
+
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+
+    objects = CodeManager()
+
+    class Meta:
+        verbose_name = _("category family")
+        verbose_name_plural = _("category families")
+        ordering = ["code"]
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class Category(Localised, models.Model):
+    """A concrete category people report (暴露垃圾, 井盖缺损 …): its deadline and the department that handles it."""
+
+    family = models.ForeignKey(
+        CategoryFamily, on_delete=models.PROTECT, related_name="categories", verbose_name=_("family")
+    )
+    code = models.CharField(_("service code"), max_length=4, unique=True, help_text=_("Family code + 2 digits."))
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    deadline_hours = models.PositiveIntegerField(_("deadline (hours)"), validators=[MinValueValidator(1)])
+    department = models.CharField(_("responsible department"), max_length=100)
+    department_party = models.ForeignKey(
+        "responsibility.Party",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": "department"},
+        related_name="case_categories",
+        verbose_name=_("department (party)"),
+    )
+    # Responsibility-area kinds whose party is asked first for this category (门前三包 for frontage litter …).
+    area_kinds = ArrayField(models.CharField(max_length=20), default=list, blank=True, verbose_name=_("area kinds"))
+    component = models.BooleanField(_("component case"), default=False, help_text=_("Links to an asset."))
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = CodeManager()
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+
+    def natural_key(self):
+        return (self.code,)
+
+    def clean(self):
+        super().clean()
+        if self.code and not (len(self.code) == 4 and self.code.isdigit()):
+            raise ValidationError({"code": gettext("A service code has 4 digits.")})
+        if self.department_party_id and self.department_party.kind != "department":
+            raise ValidationError({"department_party": gettext("Choose a party of kind department.")})
+
+    def department_party_or_new(self):
+        """The responsibility party of the category's department (created by name when there is none yet)."""
+        if self.department_party_id:
+            return self.department_party
+        from responsibility.models import Party
+
+        party = Party.objects.filter(kind=Party.Kind.DEPARTMENT, name=self.department).order_by("id").first()
+        return party or Party.objects.create(kind=Party.Kind.DEPARTMENT, name=self.department)
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", _("reported")
+    REGISTERED = "registered", _("registered")
+    REJECTED = "rejected", _("rejected")
+    DISPATCHED = "dispatched", _("dispatched")
+    IN_PROGRESS = "in_progress", _("in progress")
+    HANDLED = "handled", _("handled")
+    VERIFIED = "verified", _("verified")
+    CLOSED = "closed", _("closed")
+    REOPENED = "reopened", _("reopened")
+
+
+OPEN_STATES = [
+    State.REPORTED,
+    State.REGISTERED,
+    State.DISPATCHED,
+    State.IN_PROGRESS,
+    State.HANDLED,
+    State.VERIFIED,
+    State.REOPENED,
+]
+CLOCK_STATES = [State.DISPATCHED, State.IN_PROGRESS, State.HANDLED, State.VERIFIED]
+
+
+def new_token():
+    return secrets.token_urlsafe(12)
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def overdue(self, now=None):
+        """Cases on the clock (dispatched, not yet closed) whose deadline has passed."""
+        now = now or timezone.now()
+        return self.filter(state__in=CLOCK_STATES, deadline_at__lt=now)
+
+    def near(self, point, metres):
+        """Cases within `metres` of point, on the geography (metres) with its GiST index."""
+        from django.contrib.gis.db.models import PointField
+        from django.db.models import BooleanField, Func, Value
+
+        geog = PointField(geography=True, srid=4326)
+        return self.filter(
+            Func(
+                Cast("location", geog),
+                Cast(Value(point.ewkt), geog),
+                Value(float(metres)),
+                function="ST_DWithin",
+                output_field=BooleanField(),
+            )
+        )
+
+
+class Case(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PROBLEM = "problem", _("a problem (大事小事我来提)")
+        HELP = "help", _("a request for help (急事难事我来帮)")
+        GOOD_DEED = "good_deed", _("a good deed (好人好事我来讲)")
+
+    class HandlerKind(models.TextChoices):
+        DEPARTMENT = "department", _("department")
+        WORKER = "worker", _("grid worker")
+        PARTY = "party", _("responsible party")
+
+    PERSONAL_FIELDS = {"contact_name": mask_name, "contact_phone": mask_phone}
+
+    kind = models.CharField(_("kind of report"), max_length=10, choices=Kind.choices, default=Kind.PROBLEM)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
+    description = models.TextField(_("description"), validators=[MaxLengthValidator(1000)])
+    address = models.CharField(_("address or landmark"), max_length=200, blank=True)
+    location = models.PointField(_("location"), srid=4326)
+    asset = models.ForeignKey(
+        "assets.Asset",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("asset"),
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.REPORTED, db_index=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    token = models.CharField(_("tracking token"), max_length=24, unique=True, default=new_token, editable=False)
+    # Reporter: a signed-in user, or anonymous with a contact (personal data: masked, never public).
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reporter"),
+    )
+    contact_name = models.CharField(_("contact name"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True, validators=[validate_phone])
+    household = models.ForeignKey(
+        "grids.Household",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("household credited"),
+        help_text=_("For a good deed: the household that earns the points."),
+    )
+    source = models.CharField(_("source"), max_length=40, default="web", editable=False)
+    # Where: from the location on intake.
+    community = models.ForeignKey(
+        "grids.Community", on_delete=models.PROTECT, related_name="cases", editable=False, verbose_name=_("community")
+    )
+    cell = models.ForeignKey(
+        "grids.GridCell",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="cases",
+        verbose_name=_("grid cell"),
+    )
+    grid_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="cell_cases",
+        verbose_name=_("grid worker"),
+    )
+    # Who handles it (set on dispatch).
+    handler_kind = models.CharField(_("handler kind"), max_length=12, choices=HandlerKind.choices, blank=True)
+    handler_party = models.ForeignKey(
+        "responsibility.Party",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("handling party"),
+    )
+    handler_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_cases",
+        verbose_name=_("handling person"),
+    )
+    department = models.CharField(_("department"), max_length=100, blank=True, editable=False)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True, editable=False)
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True, editable=False, db_index=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    reports = models.PositiveIntegerField(_("reports"), default=1, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+        permissions = [
+            ("dispatch_case", _("Can register, reject, dispatch, close and reopen cases")),
+            ("verify_case", _("Can verify handled cases on site")),
+        ]
+        indexes = [
+            # Metric proximity (duplicates within 50 m): ST_DWithin on the geography uses this index.
+            GistIndex(Cast("location", models.PointField(geography=True, srid=4326)), name="case_location_geog"),
+            models.Index(fields=["category", "state"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self):
+        return gettext("Case %(id)s · %(category)s") % {"id": self.pk, "category": self.category}
+
+    @property
+    def number(self):
+        return f"{self.created_at:%Y%m%d}{self.pk:06d}" if self.pk and self.created_at else ""
+
+    def masked(self, field):
+        return self.PERSONAL_FIELDS[field](getattr(self, field))
+
+    @property
+    def verified(self):
+        """True once a grid worker has verified the outcome on site (used by the points ledger for good deeds)."""
+        return self.state in (State.VERIFIED, State.CLOSED)
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+    def time_left(self, now=None):
+        """Time until the deadline (negative when overdue); None when the clock is not running."""
+        if self.state not in CLOCK_STATES or not self.deadline_at:
+            return None
+        return self.deadline_at - (now or timezone.now())
+
+    def is_overdue(self, now=None):
+        left = self.time_left(now)
+        return left is not None and left < timedelta(0)
+
+    def closed_on_time(self):
+        return self.state == State.CLOSED and self.deadline_at is not None and self.closed_at <= self.deadline_at
+
+    @property
+    def handler_label(self):
+        if self.handler_user_id:
+            return self.handler_user.get_full_name() or self.handler_user.username
+        if self.handler_party_id:
+            return self.handler_party.label
+        return ""
+
+    # --- rules -------------------------------------------------------------------------
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.location is None:
+            raise ValidationError({"location": gettext("Locate the case: use your position or tap the map.")})
+        validate_geometry(self.location, kinds=("Point",), label=gettext("Location"))
+        if self.category_id and not self.category.active:
+            errors["category"] = gettext("The category %(c)s is no longer in use.") % {"c": self.category}
+        if self.asset_id and self.category_id and not self.category.component:
+            errors["asset"] = gettext("Only component categories link to an asset.")
+        if not self.reporter_id and not self.pk and not (self.contact_name or self.contact_phone):
+            errors["contact_phone"] = gettext("Leave a contact (name or phone) so we can reach you, or sign in.")
+        if errors:
+            raise ValidationError(errors)
+        self.place()
+
+    def place(self):
+        """Community and grid cell from the location (a point on a shared edge goes to the lowest id)."""
+        from grids.models import Community, GridCell
+
+        cell = GridCell.objects.filter(boundary__covers=self.location).order_by("id").first()
+        if cell is not None:
+            self.cell, self.community_id = cell, cell.community_id
+            return
+        community = Community.objects.filter(boundary__covers=self.location).order_by("id").first()
+        if community is None:
+            raise ValidationError(
+                {
+                    "location": gettext(
+                        "This location (%(x).6f, %(y).6f) is outside every community of the district; "
+                        "cases can only be reported inside it."
+                    )
+                    % {"x": self.location.x, "y": self.location.y}
+                },
+                code="outside",
+            )
+        self.cell, self.community = None, community
+
+
+class CaseEvent(models.Model):
+    """One step of a case: who did what when, with a note and photos."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    action = models.CharField(_("action"), max_length=20)
+    from_state = models.CharField(_("from"), max_length=12, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=12, choices=State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    note = models.TextField(_("note"), blank=True, validators=[MaxLengthValidator(1000)])
+    handler = models.CharField(_("handler"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self):
+        from cases.workflow import action_label
+
+        return action_label(self.action)
+
+
+def photo_path(instance, filename):
+    return f"cases/{timezone.now():%Y/%m}/{secrets.token_hex(8)}.jpg"
+
+
+class CasePhoto(models.Model):
+    """A photo of the report or of a step (after-photos of handling …), re-encoded without EXIF metadata."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos", verbose_name=_("case"))
+    event = models.ForeignKey(
+        CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="photos", verbose_name=_("step")
+    )
+    image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case photo")
+        verbose_name_plural = _("case photos")
+        ordering = ["id"]
+
+
+class Notification(models.Model):
+    """In-app notification: a handler on dispatch, a reporter on each state change."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_notifications", verbose_name=_("to")
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("case"))
+    message = models.CharField(_("message"), max_length=200)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.message
+
+
+class Open311Client(models.Model):
+    """A partner system allowed to post requests through Open311 with its api_key."""
+
+    name = models.CharField(_("name"), max_length=100)
+    api_key = models.CharField(_("API key"), max_length=64, unique=True, default=new_token)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,198 @@
+"""Open311 GeoReport v2 at /open311/v2/: services, requests (POST with an api_key), request by id.
+
+Field names are the specification's; statuses are `open` and `closed` (rejected and closed cases are closed).
+Responses carry no personal data: no reporter, contact or worker names.
+"""
+
+from datetime import datetime, time, timedelta
+from xml.etree import ElementTree as ET
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.urls import re_path
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from cases import services
+from cases.models import OPEN_STATES, Case, Category, Open311Client, State
+
+MAX_REQUESTS = 1000
+DEFAULT_DAYS = 90
+
+
+def iso(dt):
+    return timezone.localtime(dt).isoformat(timespec="seconds") if dt else None
+
+
+def render(data, fmt, root, item, status=200):
+    if fmt == "xml":
+        top = ET.Element(root)
+        for row in data:
+            el = ET.SubElement(top, item)
+            for key, value in row.items():
+                child = ET.SubElement(el, key)
+                if isinstance(value, bool):
+                    child.text = "true" if value else "false"
+                elif value is not None:
+                    child.text = str(value)
+        body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+        return HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
+    return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def error(fmt, code, description):
+    return render([{"code": code, "description": str(description)}], fmt, "errors", "error", status=code)
+
+
+def service_row(c):
+    return {
+        "service_code": c.code,
+        "service_name": c.label,
+        "description": c.description or f"{c.family.label} · {c.label}",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ",".join([c.family.label, c.name, c.name_en]),
+        "group": c.family.label,
+    }
+
+
+def services_view(request, fmt):
+    rows = [service_row(c) for c in Category.objects.filter(active=True).select_related("family").order_by("code")]
+    return render(rows, fmt, "services", "service")
+
+
+def request_row(c):
+    status_notes = ""
+    if c.state == State.REJECTED:
+        reject = c.events.filter(action="reject").order_by("-at").first()
+        status_notes = reject.note if reject else ""
+    elif c.state != State.CLOSED:
+        status_notes = str(State(c.state).label)
+    return {
+        "service_request_id": str(c.pk),
+        "status": "open" if c.state in OPEN_STATES else "closed",
+        "status_notes": status_notes,
+        "service_name": c.category.label,
+        "service_code": c.category.code,
+        "description": c.description,
+        "agency_responsible": c.department or c.category.department,
+        "service_notice": "",
+        "requested_datetime": iso(c.created_at),
+        "updated_datetime": iso(c.updated_at),
+        "expected_datetime": iso(c.deadline_at),
+        "address": c.address,
+        "address_id": "",
+        "zipcode": "",
+        "lat": round(c.location.y, 7),
+        "long": round(c.location.x, 7),
+        "media_url": "",
+    }
+
+
+def parse_when(value, end=False):
+    if not value:
+        return None
+    dt = parse_datetime(value)
+    if dt is None:
+        d = parse_date(value)
+        if d is None:
+            raise ValueError(value)
+        dt = datetime.combine(d, time.max if end else time.min)
+    if timezone.is_naive(dt):
+        dt = timezone.make_aware(dt)
+    return dt
+
+
+@csrf_exempt
+def requests_view(request, fmt):
+    if request.method == "POST":
+        return create_request(request, fmt)
+    p = request.GET
+    qs = Case.objects.select_related("category")
+    if p.get("service_request_id"):
+        ids = [i for i in p["service_request_id"].split(",") if i.strip().isdigit()]
+        qs = qs.filter(pk__in=ids)
+    else:
+        try:
+            start, end = parse_when(p.get("start_date")), parse_when(p.get("end_date"), end=True)
+        except ValueError as exc:
+            return error(
+                fmt, 400, _("start_date and end_date are w3 dates, e.g. 2026-03-01T00:00:00+08:00 (got %s).") % exc
+            )
+        if start is None and end is None:
+            start = timezone.now() - timedelta(days=DEFAULT_DAYS)
+        if start:
+            qs = qs.filter(created_at__gte=start)
+        if end:
+            qs = qs.filter(created_at__lte=end)
+        if p.get("service_code"):
+            qs = qs.filter(category__code__in=[c.strip() for c in p["service_code"].split(",")])
+        statuses = {s.strip() for s in p.get("status", "").split(",") if s.strip()}
+        if statuses - {"open", "closed"}:
+            return error(fmt, 400, _("status is open, closed or both (comma-separated)."))
+        if statuses == {"open"}:
+            qs = qs.filter(state__in=OPEN_STATES)
+        elif statuses == {"closed"}:
+            qs = qs.exclude(state__in=OPEN_STATES)
+    rows = [request_row(c) for c in qs.order_by("-created_at")[:MAX_REQUESTS]]
+    return render(rows, fmt, "service_requests", "request")
+
+
+def request_view(request, pk, fmt):
+    case = Case.objects.select_related("category").filter(pk=pk).first()
+    if case is None:
+        return error(fmt, 404, _("No service request %(id)s.") % {"id": pk})
+    return render([request_row(case)], fmt, "service_requests", "request")
+
+
+def create_request(request, fmt):
+    p = request.POST
+    client = Open311Client.objects.filter(api_key=p.get("api_key", ""), active=True).first()
+    if client is None:
+        return error(fmt, 403, _("A valid api_key is required to submit a request."))
+    code = p.get("service_code", "")
+    category = Category.objects.filter(code=code, active=True).first()
+    if category is None:
+        return error(fmt, 404, _("Unknown service_code “%(code)s”.") % {"code": code})
+    try:
+        lat, lon = float(p.get("lat", "")), float(p.get("long", ""))
+    except ValueError:
+        return error(fmt, 400, _("lat and long are required (WGS 84 decimal degrees)."))
+    name = " ".join(x for x in (p.get("first_name", ""), p.get("last_name", "")) if x).strip()
+    try:
+        case = services.submit(
+            services.Report(
+                kind=Case.Kind.PROBLEM,
+                category=category,
+                description=p.get("description", ""),
+                location=Point(lon, lat, srid=4326),
+                contact_name=name[:50] or client.name[:50],
+                contact_phone=p.get("phone", ""),
+                address=p.get("address_string", "")[:200],
+                photos=request.FILES.getlist("media"),
+                source=f"open311:{client.name}"[:40],
+            )
+        )
+    except ValidationError as exc:
+        msgs = []
+        for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]:
+            field = {"location": "lat/long", "contact_phone": "phone"}.get(field, field)
+            msgs += [f"{field}: {e}" if field and field != "__all__" else e for e in errs]
+        return error(fmt, 400, " ".join(msgs))
+    return render(
+        [{"service_request_id": str(case.pk), "service_notice": "", "account_id": None}],
+        fmt,
+        "service_requests",
+        "request",
+        status=201,
+    )
+
+
+urlpatterns = [
+    re_path(r"^services\.(?P<fmt>json|xml)$", services_view, name="open311-services"),
+    re_path(r"^requests\.(?P<fmt>json|xml)$", requests_view, name="open311-requests"),
+    re_path(r"^requests/(?P<pk>[0-9]+)\.(?P<fmt>json|xml)$", request_view, name="open311-request"),
+]

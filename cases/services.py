@@ -1,0 +1,159 @@
+"""Case intake, duplicate search and the on-time closure figures."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, FloatField, Q, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import CLOCK_STATES, Case, CaseEvent, CasePhoto, Category, State
+
+DUPLICATE_RADIUS_M = 50
+
+
+@dataclass
+class Report:
+    kind: str
+    category: object
+    description: str
+    location: object
+    reporter: object = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    address: str = ""
+    asset: object = None
+    photos: tuple = ()
+    source: str = "web"
+
+
+def category_by_code(code):
+    category = Category.objects.filter(code=str(code or "").strip(), active=True).select_related("family").first()
+    if category is None:
+        raise ValidationError({"category": _("Unknown category “%(code)s”.") % {"code": code}}, code="category")
+    return category
+
+
+def submit(report):
+    """Create a case from a report: photos checked and re-encoded first, then one transaction
+    (case, its first step, its photos) so that a refusal leaves nothing behind."""
+    from cases.photos import clean_photos
+
+    case = Case(
+        kind=report.kind,
+        category=report.category,
+        description=(report.description or "").strip(),
+        location=report.location,
+        reporter=report.reporter if report.reporter and report.reporter.is_authenticated else None,
+        contact_name=(report.contact_name or "").strip(),
+        contact_phone=(report.contact_phone or "").strip(),
+        address=(report.address or "").strip(),
+        asset=report.asset,
+        source=report.source,
+    )
+    errors = {}
+    try:
+        case.full_clean(exclude=["community", "cell", "grid_worker", "token"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        images = clean_photos(report.photos)
+    except ValidationError as exc:
+        errors["photos"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    case.grid_worker_id = primary_worker_id(case.cell)
+    with transaction.atomic():
+        case.save()
+        event = CaseEvent.objects.create(
+            case=case, action="report", to_state=State.REPORTED, actor=case.reporter, at=case.created_at
+        )
+        for image in images:
+            CasePhoto.objects.create(case=case, event=event, image=image)
+    return case
+
+
+def primary_worker_id(cell):
+    if cell is None:
+        return None
+    from grids.models import GridAssignment
+
+    return (
+        GridAssignment.objects.active_on(timezone.localdate())
+        .filter(cell=cell)
+        .order_by("role", "start")
+        .values_list("worker_id", flat=True)
+        .first()
+    )
+
+
+def add_to(case, user, note, photos=()):
+    """Someone reports an open case again instead of duplicating it: a note (and photos) on the case."""
+    from cases.photos import clean_photos
+
+    note = (note or "").strip()
+    if len(note) > 1000:
+        raise ValidationError({"description": _("At most 1000 characters.")})
+    images = clean_photos(photos)
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+        if not case.is_open:
+            raise ValidationError(_("This case is already %(state)s.") % {"state": State(case.state).label})
+        Case.objects.filter(pk=case.pk).update(reports=F("reports") + 1)
+        event = CaseEvent.objects.create(
+            case=case,
+            action="add",
+            from_state=case.state,
+            to_state=case.state,
+            actor=user if user and user.is_authenticated else None,
+            note=note,
+        )
+        for image in images:
+            CasePhoto.objects.create(case=case, event=event, image=image)
+    return case
+
+
+def possible_duplicates(point, category, radius_m=DUPLICATE_RADIUS_M, limit=10):
+    """Open cases of the same category within radius_m metres (indexed ST_DWithin on the geography)."""
+    return (
+        Case.objects.open()
+        .filter(category=category)
+        .near(point, radius_m)
+        .select_related("category")
+        .order_by("-created_at")[:limit]
+    )
+
+
+# --- figures -----------------------------------------------------------------------------------------------
+def on_time_rates(group_by, queryset=None, now=None):
+    """按期结案率 per group (cell code, grid worker, department), in one SQL query.
+
+    Due cases are those closed, or on the clock past their deadline; on-time ones were closed by their deadline.
+    rate = on time / due (None when nothing is due yet).
+    """
+    now = now or timezone.now()
+    qs = (queryset if queryset is not None else Case.objects.all()).filter(deadline_at__isnull=False)
+    keys = {
+        "grid": ("cell__code",),
+        "worker": ("grid_worker__username", "grid_worker__first_name"),
+        "department": ("department",),
+    }[group_by]
+    due = Q(state=State.CLOSED) | Q(state__in=CLOCK_STATES, deadline_at__lt=now)
+    on_time = Q(state=State.CLOSED, closed_at__lte=F("deadline_at"))
+    overdue = Q(state__in=CLOCK_STATES, deadline_at__lt=now)
+    return (
+        qs.values(*keys)
+        .annotate(
+            due=Count("id", filter=due),
+            on_time=Count("id", filter=on_time),
+            overdue=Count("id", filter=overdue),
+            total=Count("id"),
+        )
+        .annotate(
+            rate=Cast(F("on_time"), FloatField()) * Value(100.0) / NullIf(Cast(F("due"), FloatField()), Value(0.0))
+        )
+        .annotate(sort_rate=Coalesce("rate", Value(-1.0)))
+        .order_by("-sort_rate", *keys)
+    )

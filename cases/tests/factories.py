@@ -1,0 +1,63 @@
+"""Test places and cases: a community of two cells (west x 0-500 m, east 500-1000 m) on the test grid."""
+
+import io
+from datetime import date
+
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from PIL import Image
+
+from cases import services
+from cases.models import Case, Category
+from grids.models import GridAssignment
+from grids.tests.factories import make_cells, make_community, point
+
+
+def load_categories():
+    call_command("loaddata", "case_categories", verbosity=0)
+
+
+def place(django_user_model):
+    load_categories()
+    community = make_community()
+    west, east = make_cells(community, 2, 1)
+    worker = django_user_model.objects.create_user("gw", first_name="网格员小王", password="x-long-password-1")
+    worker.user_permissions.add(Permission.objects.get(codename="verify_case"))
+    GridAssignment.objects.create(cell=west, worker=worker, start=date(2020, 1, 1))
+    return community, west, east, worker
+
+
+def dispatcher(django_user_model, username="disp"):
+    user = django_user_model.objects.create_user(username, first_name="调度员", password="x-long-password-1")
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["dispatch_case", "view_case"]))
+    return user
+
+
+def jpeg(size=(64, 48), gps=False, fmt="JPEG", name="p.jpg"):
+    img = Image.new("RGB", size, (120, 180, 90))
+    out = io.BytesIO()
+    kwargs = {}
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif[0x0110] = "PhoneModel X"  # Model
+        exif[0x8825] = {1: "N", 2: (30.0, 30.0, 0.0), 3: "E", 4: (114.0, 19.0, 0.0)}  # GPS IFD
+        kwargs["exif"] = exif
+    img.save(out, fmt, **kwargs)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def report(x=100, y=100, code="0101", reporter=None, photos=(), **kw):
+    kw.setdefault("contact_phone", "13812345678")
+    return services.submit(
+        services.Report(
+            kind=kw.pop("kind", Case.Kind.PROBLEM),
+            category=Category.objects.get(code=code),
+            description=kw.pop("description", "路边垃圾堆积"),
+            location=point(x, y),
+            reporter=reporter,
+            photos=photos,
+            **kw,
+        )
+    )

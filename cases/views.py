@@ -1,0 +1,374 @@
+"""Pages: mobile report, public tracking, list + map for dispatchers and workers, case detail with its actions,
+overdue list, on-time closure figures, notifications."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.db.models.functions import GeometryDistance
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import routing, services, workflow
+from cases.forms import FilterForm, ReportForm
+from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
+from common.geometry import metric_srid
+
+MAX_FEATURES = 3000
+
+
+def can_view_all(user):
+    return user.is_authenticated and (user.has_perm("cases.view_case") or user.is_superuser)
+
+
+def case_visible(user, case):
+    if can_view_all(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    return (
+        case.reporter_id == user.pk
+        or case.grid_worker_id == user.pk
+        or workflow.handler_users(case).filter(pk=user.pk).exists()
+    )
+
+
+def grouped_categories():
+    families = CategoryFamily.objects.prefetch_related("categories").order_by("code")
+    return [(f, [c for c in f.categories.all() if c.active]) for f in families]
+
+
+def point_from(params):
+    try:
+        lon, lat = float(params.get("lon", "")), float(params.get("lat", ""))
+    except ValueError:
+        return None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return None
+    return Point(lon, lat, srid=4326)
+
+
+# --- reporting -----------------------------------------------------------------------------------------------
+def report(request):
+    """The mobile report page: locate, pick a category, a few words, photos, submit."""
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            category = services.category_by_code(d["category"])
+            asset = None
+            if d["asset"]:
+                from assets.models import Asset
+
+                asset = Asset.objects.filter(identifier=d["asset"].strip()).first()
+                if asset is None:
+                    raise ValidationError({"asset": _("No asset has the identifier %(id)s.") % {"id": d["asset"]}})
+            case = services.submit(
+                services.Report(
+                    kind=d["kind"],
+                    category=category,
+                    description=d["description"],
+                    location=Point(d["lon"], d["lat"], srid=4326),
+                    reporter=request.user,
+                    contact_name=d["contact_name"],
+                    contact_phone=d["contact_phone"],
+                    address=d["address"],
+                    asset=asset,
+                    photos=request.FILES.getlist("photos"),
+                )
+            )
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                for e in errs:
+                    form.add_error(field if field in form.fields else None, e)
+        else:
+            messages.success(
+                request,
+                _("Thank you: report %(id)s is in. Keep this page to follow it.") % {"id": case.pk},
+            )
+            return redirect("cases:track", token=case.token)
+    return render(
+        request,
+        "cases/report.html",
+        {
+            "form": form,
+            "families": grouped_categories(),
+            "max_photos": settings.CASES["MAX_PHOTOS"],
+            "component_codes": list(Category.objects.filter(component=True).values_list("code", flat=True)),
+        },
+    )
+
+
+def nearby(request):
+    """Open cases of the same category within 50 m of a point, for the duplicate hint before submit."""
+    point = point_from(request.GET)
+    category = Category.objects.filter(code=request.GET.get("category", "")).first()
+    if point is None or category is None:
+        return HttpResponseBadRequest(_("Give lon, lat and a known category."))
+    found = services.possible_duplicates(point, category)
+    srid = metric_srid(point.x, point.y)
+    here = point.transform(srid, clone=True)
+    rows = []
+    for c in found:
+        rows.append(
+            {
+                "id": c.pk,
+                "category": str(c.category),
+                "state": str(State(c.state).label),
+                "description": c.description[:60],
+                "distance_m": round(c.location.transform(srid, clone=True).distance(here), 1),
+                "reported": timezone.localtime(c.created_at).strftime("%Y-%m-%d"),
+                "add_url": reverse("cases:add", args=[c.pk]),
+            }
+        )
+    return JsonResponse({"radius_m": services.DUPLICATE_RADIUS_M, "cases": rows})
+
+
+def assets_near(request):
+    """The five assets nearest a point (KNN on the anchor index), to link a component case."""
+    from assets.models import Asset
+
+    point = point_from(request.GET)
+    if point is None:
+        return HttpResponseBadRequest(_("Give lon and lat."))
+    srid = metric_srid(point.x, point.y)
+    here = point.transform(srid, clone=True)
+    found = Asset.objects.select_related("type").order_by(GeometryDistance("anchor", point))[:5]
+    return JsonResponse(
+        {
+            "assets": [
+                {
+                    "identifier": a.identifier,
+                    "name": a.name,
+                    "type": str(a.type),
+                    "department": a.department,
+                    "distance_m": round(a.anchor.transform(srid, clone=True).distance(here), 1),
+                }
+                for a in found
+            ]
+        }
+    )
+
+
+@require_POST
+def add(request, pk):
+    """Add one's report to an existing open case instead of duplicating it."""
+    case = get_object_or_404(Case, pk=pk)
+    try:
+        services.add_to(case, request.user, request.POST.get("description", ""), request.FILES.getlist("photos"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("cases:report")
+    messages.success(request, _("Added to report %(id)s: thank you.") % {"id": case.pk})
+    return redirect("cases:track", token=case.token)
+
+
+def track(request, token):
+    """Public progress of a report: category, state and steps with dates; no names, phones or notes."""
+    case = get_object_or_404(Case.objects.select_related("category", "community"), token=token)
+    steps = [(e.action_label, e.at, e.note if e.action == "reject" else "") for e in case.events.all()]
+    return render(request, "cases/track.html", {"case": case, "steps": steps, "state": State(case.state).label})
+
+
+# --- dispatcher / worker pages ---------------------------------------------------------------------------------
+def staff_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not can_view_all(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@staff_required
+def case_list(request):
+    form = FilterForm(request.GET or None)
+    qs = form.filter(Case.objects.all()) if request.GET else Case.objects.open()
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "form": form,
+            "count": qs.count(),
+            "querystring": request.GET.urlencode(),
+            "states": State.choices,
+        },
+    )
+
+
+@staff_required
+def features(request):
+    """The filtered cases as GeoJSON (the map and the list read the same answer)."""
+    form = FilterForm(request.GET or None)
+    qs = form.filter(Case.objects.all()) if request.GET else Case.objects.open()
+    qs = qs.select_related("category", "cell").order_by("-created_at")[:MAX_FEATURES]
+    now = timezone.now()
+    feats = []
+    for c in qs:
+        left = c.time_left(now)
+        feats.append(
+            {
+                "type": "Feature",
+                "id": c.pk,
+                "geometry": {"type": "Point", "coordinates": [round(c.location.x, 6), round(c.location.y, 6)]},
+                "properties": {
+                    "id": c.pk,
+                    "category": str(c.category),
+                    "state": c.state,
+                    "state_label": str(State(c.state).label),
+                    "cell": c.cell.code if c.cell_id else "",
+                    "reported": timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
+                    "hours_left": round(left.total_seconds() / 3600, 1) if left is not None else None,
+                    "overdue": left is not None and left.total_seconds() < 0,
+                    "url": reverse("cases:detail", args=[c.pk]),
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": feats})
+
+
+HEAT_SQL = """
+SELECT ST_AsGeoJSON(ST_Transform(ST_Envelope(ST_Buffer(
+           ST_SnapToGrid(ST_Transform(location, %(srid)s), %(size)s, %(size)s)
+           , %(half)s, 'quad_segs=1')), 4326), 6) AS cell,
+       count(*) AS n
+  FROM cases_case WHERE id IN ({ids})
+ GROUP BY ST_SnapToGrid(ST_Transform(location, %(srid)s), %(size)s, %(size)s)
+"""
+
+
+@staff_required
+def heat(request):
+    """Case density as squares of 200 m (counts per square, one grouped SQL query) for the heat view."""
+    form = FilterForm(request.GET or None)
+    qs = form.filter(Case.objects.all()) if request.GET else Case.objects.open()
+    first = qs.values_list("location", flat=True).first()
+    if first is None:
+        return JsonResponse({"type": "FeatureCollection", "features": []})
+    srid = metric_srid(first.x, first.y)
+    ids_sql, ids_params = qs.values("id").query.sql_with_params()
+    size = 200.0
+    with connection.cursor() as cur:
+        sql = HEAT_SQL.replace("{ids}", ids_sql).replace("%(srid)s", str(int(srid)))
+        sql = sql.replace("%(size)s", str(size)).replace("%(half)s", str(size / 2))
+        cur.execute(sql, ids_params)
+        rows = cur.fetchall()
+    feats = [{"type": "Feature", "geometry": json.loads(g), "properties": {"count": n}} for g, n in rows]
+    return JsonResponse({"type": "FeatureCollection", "features": feats, "size_m": size})
+
+
+@staff_required
+def overdue(request):
+    now = timezone.now()
+    qs = Case.objects.overdue(now).select_related("category", "cell", "handler_party", "handler_user")
+    page = Paginator(qs.order_by("deadline_at"), 50).get_page(request.GET.get("page"))
+    rows = [(c, now - c.deadline_at) for c in page]
+    return render(request, "cases/overdue.html", {"page": page, "rows": rows})
+
+
+@staff_required
+def stats(request):
+    tables = [
+        (_("By grid cell"), "grid", services.on_time_rates("grid")),
+        (_("By grid worker"), "worker", services.on_time_rates("worker")),
+        (_("By department"), "department", services.on_time_rates("department")),
+    ]
+    return render(request, "cases/stats.html", {"tables": tables})
+
+
+def detail(request, pk):
+    case = get_object_or_404(
+        Case.objects.select_related("category__family", "community", "cell", "handler_party", "handler_user", "asset"),
+        pk=pk,
+    )
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    if not case_visible(request.user, case):
+        raise PermissionDenied
+    actions = workflow.allowed_actions(case, request.user)
+    suggestion = routing.suggest(case) if any(t.needs_handler for t in actions) else None
+    others = []
+    if suggestion is not None:
+        from responsibility.models import Party
+
+        taken = {c.value for c in suggestion.candidates}
+        parties = Party.objects.filter(kind__in=["department", "organisation"]).order_by("kind", "name")[:200]
+        others += [(f"party:{p.pk}", p.label) for p in parties if f"party:{p.pk}" not in taken]
+        User = get_user_model()
+        users = User.objects.filter(is_active=True).filter(Q(groups__isnull=False) | Q(is_staff=True)).distinct()
+        others += [(f"user:{u.pk}", u.get_full_name() or u.username) for u in users.order_by("username")[:200]]
+    events = case.events.select_related("actor").prefetch_related("photos")
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "state": State(case.state).label,
+            "actions": actions,
+            "suggestion": suggestion,
+            "others": others,
+            "events": events,
+            "time_left": case.time_left(),
+            "overdue": case.is_overdue(),
+            "contact": (case.masked("contact_name"), case.masked("contact_phone")),
+            "geojson": case.location.geojson,
+        },
+    )
+
+
+@require_POST
+@login_required
+def act(request, pk, action):
+    case = get_object_or_404(Case, pk=pk)
+    if not case_visible(request.user, case):
+        raise PermissionDenied
+    handler = None
+    if action == "dispatch":
+        handler = routing.resolve_handler(request.POST.get("handler_other") or request.POST.get("handler"))
+    try:
+        workflow.perform(
+            case,
+            action,
+            request.user,
+            note=request.POST.get("note", ""),
+            photos=request.FILES.getlist("photos"),
+            handler=handler,
+            expected_version=request.POST.get("version") or None,
+        )
+    except workflow.TransitionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": workflow.action_label(action)})
+    return redirect("cases:detail", pk=pk)
+
+
+def photo(request, pk):
+    """A case photo, for people who may see the case."""
+    p = get_object_or_404(CasePhoto.objects.select_related("case"), pk=pk)
+    if not case_visible(request.user, p.case):
+        raise Http404
+    return FileResponse(p.image.open("rb"), content_type="image/jpeg")
+
+
+@login_required
+def notifications(request):
+    items = list(Notification.objects.filter(recipient=request.user).select_related("case")[:100])
+    if request.method == "POST":
+        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("cases:notifications")
+    return render(request, "cases/notifications.html", {"items": items})
