@@ -498,3 +498,62 @@ def _assets(cur, scale, p):
         )
     _set_sequence(cur, asset)
     return {"assets.Asset": scale.assets}
+
+
+@register_extra("cases")
+def _cases(cur, scale, p):
+    """Cases over the past year at random places of random cells, in every state of the flow (most of them closed,
+    some overdue), with dispatch time, deadline from the category and closure time; no events or photos."""
+    from django.core.management import call_command
+
+    case, category = table("cases.Case"), table("cases.Category")
+    cur.execute(f"SELECT count(*) FROM {category}")  # noqa: S608
+    if not cur.fetchone()[0]:
+        call_command("loaddata", "case_categories", verbosity=0)
+    cur.execute(
+        f"""CREATE TEMP TABLE bench_category ON COMMIT DROP AS
+            SELECT id, department, deadline_hours, row_number() OVER (ORDER BY code) AS n
+              FROM {category} WHERE active"""
+    )
+    cur.execute("SELECT count(*) FROM bench_category")
+    q = p | {"nc": scale.cases, "ncat": cur.fetchone()[0]}
+    with bulk_load(cur, case):
+        cur.execute(
+            f"""INSERT INTO {case} (id, created_at, updated_at, kind, category_id, description, address, location,
+                                   asset_id, state, version, token, reporter_id, contact_name, contact_phone,
+                                   household_id, source, community_id, cell_id, grid_worker_id, handler_kind,
+                                   handler_party_id, handler_user_id, department, dispatched_at, deadline_at,
+                                   closed_at, reports)
+                SELECT x.k, created, coalesce(closed, dispatched, created), kind, cat.id, '基准事件 ' || x.k, '',
+                       ST_Transform(ST_SetSRID(ST_MakePoint(%(ox)s + c.i * %(s)s + 2 + rx * (%(s)s - 4),
+                                                            %(oy)s + c.j * %(s)s + 2 + ry * (%(s)s - 4)), {UTM}), 4326),
+                       NULL, state, 1, 'bench' || lpad(x.k::text, 12, '0'), NULL, '', '', NULL, 'web',
+                       c.community_id, c.k, c.k, CASE WHEN dispatched IS NULL THEN '' ELSE 'department' END,
+                       NULL, NULL, cat.department, dispatched,
+                       dispatched + make_interval(hours => cat.deadline_hours), closed, 1
+                  FROM (SELECT r.*,
+                               CASE WHEN r.rs < 0.05 THEN 'rejected' WHEN r.rs < 0.75 THEN 'closed'
+                                    WHEN r.rs < 0.80 THEN 'verified' WHEN r.rs < 0.85 THEN 'handled'
+                                    WHEN r.rs < 0.90 THEN 'in_progress' WHEN r.rs < 0.95 THEN 'dispatched'
+                                    WHEN r.rs < 0.98 THEN 'registered' ELSE 'reported' END AS state,
+                               CASE WHEN r.rs >= 0.05 AND r.rs < 0.95
+                                    THEN r.created + make_interval(secs => r.rd * 4 * 3600) END AS dispatched
+                          FROM (SELECT g + 1 AS k, now() - make_interval(secs => random() * 365 * 86400) AS created,
+                                       1 + floor(random() * %(ncells)s)::int AS ck,
+                                       1 + floor(random() * %(ncat)s)::int AS catn,
+                                       random() AS rx, random() AS ry, random() AS rs, random() AS rd,
+                                       random() AS rc,
+                                       CASE WHEN random() < 0.95 THEN 'problem'
+                                            WHEN random() < 0.6 THEN 'help' ELSE 'good_deed' END AS kind
+                                  FROM generate_series(0, %(nc)s - 1) g) r) x
+                  JOIN bench_cell c ON c.k = x.ck
+                  JOIN bench_category cat ON cat.n = x.catn
+                  CROSS JOIN LATERAL (
+                      SELECT CASE WHEN x.state = 'closed'
+                                  THEN least(now(), x.dispatched
+                                                    + make_interval(secs => x.rc * 1.5 * cat.deadline_hours * 3600))
+                             END AS closed) cl""",
+            q,
+        )
+    _set_sequence(cur, case)
+    return {"cases.Case": scale.cases}

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.apps import apps
+from django.db.models import F
 
 from bench import generate
 from bench.benchmarks import all_benchmarks
@@ -39,6 +40,11 @@ def test_generator_builds_a_valid_city_of_the_requested_size_the_same_for_the_sa
         identifiers = list(Asset.objects.values_list("identifier", flat=True))
         assert len(set(identifiers)) == len(identifiers) and all(len(i) == 16 and i.isdigit() for i in identifiers)
         assert Asset.objects.filter(cell__isnull=True).count() == 0
+    if apps.is_installed("cases"):
+        Case = apps.get_model("cases.Case")
+        assert Case.objects.count() == scale.cases
+        assert Case.objects.filter(cell__boundary__covers=F("location")).count() == scale.cases
+        assert {"closed", "dispatched", "reported"} <= set(Case.objects.values_list("state", flat=True))
     sample = list(Household.objects.order_by("id").values_list("head_name", "phone", "location")[:50])
 
     generate.build(scale, seed=7)
