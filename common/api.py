@@ -47,6 +47,19 @@ class ModelRulesMixin:
     are carried back into the validated data; list extra derived fields in Meta.derived_fields.
     """
 
+    def to_internal_value(self, data):
+        from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+        if isinstance(self, GeoFeatureModelSerializer):
+            if not isinstance(data, dict):
+                raise serializers.ValidationError({"non_field_errors": ["Send a GeoJSON Feature object."]})
+            if not isinstance(data.get("properties", {}), dict):
+                raise serializers.ValidationError({"properties": ["Properties must be a JSON object."]})
+            geometry = data.get("geometry")
+            if geometry is not None and not isinstance(geometry, dict):
+                raise serializers.ValidationError({"geometry": ["Geometry must be a GeoJSON geometry object or null."]})
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         model = self.Meta.model

@@ -37,6 +37,7 @@ class SpatialEntity:
         queryset=None,
         public=True,
         labels=None,
+        scope=None,
     ):
         self.model = model
         self.geom_field = geom_field
@@ -48,6 +49,7 @@ class SpatialEntity:
         self.queryset = queryset or (lambda: model._default_manager.all())
         self.public = public
         self.labels = labels or {}  # column titles of annotations and properties
+        self.scope = scope  # scope(queryset, user) → the records this user may see
         meta = model._meta
         self.name = meta.model_name
         self.app_label = meta.app_label
@@ -115,7 +117,8 @@ class EntityMixin:
     entity: SpatialEntity = None
 
     def get_queryset(self):
-        return self.entity.queryset()
+        qs = self.entity.queryset()
+        return self.entity.scope(qs, self.request.user) if self.entity.scope else qs
 
     def get_template_names(self):
         e = self.entity

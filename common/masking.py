@@ -27,3 +27,14 @@ def mask_name(value):
         return ""
     s = str(value)
     return s[0] + "*" * (len(s) - 1) if len(s) > 1 else "*"
+
+
+def mask_any(value):
+    """Masking for values whose field is not known (the audit trail): numbers like phones/IDs, text like names."""
+    s = "" if value is None else str(value)
+    digits = s.replace("-", "").replace("X", "").replace("x", "")
+    if digits.isdigit() and len(s) >= 15:
+        return mask_id_number(s)
+    if digits.isdigit():
+        return mask_phone(s)
+    return mask_name(s)

@@ -11,3 +11,10 @@ def healthz(request):
     except Exception as exc:  # the health check must answer whatever the failure
         return JsonResponse({"status": "error", "database": None, "error": exc.__class__.__name__}, status=503)
     return JsonResponse({"status": "ok", "database": pg, "postgis": postgis, "postgis_full": postgis_full})
+
+
+def rate_limited(request, exception):
+    """Answer for requests over a rate limit (django-ratelimit)."""
+    from django.utils.translation import gettext as _
+
+    return JsonResponse({"detail": _("Too many requests; please wait a while and try again.")}, status=429)

@@ -117,6 +117,11 @@ class HouseholdViewSet(viewsets.ModelViewSet):
         "toilet",
     ]
 
+    def get_queryset(self):
+        from accounts.scoping import scope_households
+
+        return scope_households(super().get_queryset(), self.request.user)
+
     def reveal_requested(self):
         user = self.request.user
         return self.request.query_params.get("reveal") in ("1", "true") and user.has_perm("grids.reveal_personal_data")

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import scope_households
 from common.entity import SpatialEntity
 from grids import queries
 from grids.models import Building, Community, Compound, District, GridCell, Household, Street
@@ -118,6 +119,7 @@ household = SpatialEntity(
     ],
     filter_fields=["cell", "community", "status"],
     queryset=queries.households,
+    scope=scope_households,
 )
 
 ALL = [district, street, community, gridcell, compound, building, household]

@@ -114,7 +114,14 @@ class Community(Division):
         """Community managers (and administrators) change its assignments and responsibility areas."""
         if not user.is_authenticated:
             return False
-        return user.is_superuser or self.managers.filter(pk=user.pk).exists()
+        if user.is_superuser or self.managers.filter(pk=user.pk).exists():
+            return True
+        # Manager memberships (accounts app) over this community, its street or its district.
+        memberships = getattr(user, "memberships", None)
+        if memberships is None:
+            return False
+        scope = Q(community=self) | Q(street_id=self.street_id) | Q(district_id=self.street.district_id)
+        return memberships.filter(Q(role="admin") | (Q(role="manager") & scope)).exists()
 
 
 class GridCell(TimeStampedModel):

@@ -44,9 +44,10 @@ class AreaSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
 
     def to_internal_value(self, data):
         # A street segment arrives as its centreline: the polygon is derived, so the feature geometry is the line.
-        if isinstance(data, dict) and data.get("properties", {}).get("kind") == ResponsibilityArea.Kind.ROAD:
+        props = data.get("properties") if isinstance(data, dict) else None
+        if isinstance(props, dict) and props.get("kind") == ResponsibilityArea.Kind.ROAD:
             geometry = data.get("geometry")
-            if geometry and geometry.get("type") == "LineString":
+            if isinstance(geometry, dict) and geometry.get("type") == "LineString":
                 data = {**data, "geometry": None, "properties": {**data["properties"], "line": geometry}}
         return super().to_internal_value(data)
 

@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "grids",
     "layers",
     "fixtures",
+    "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
     "assets",
     "responsibility",
     "cases",
@@ -56,14 +61,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gridwork.urls"
@@ -101,6 +110,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Lockout after repeated failures (per username), sessions that expire.
+AXES_FAILURE_LIMIT = int(env("GRIDWORK_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(env("GRIDWORK_LOCKOUT_HOURS", "0.5"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_AGE", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -199,6 +220,43 @@ PLANNING = {
     "CONSENT_SHARE": Fraction(env("GRIDWORK_RENOVATION_CONSENT_SHARE", "2/3")),
     "FEE_COLLECTION_PCT": float(env("GRIDWORK_RENOVATION_FEE_COLLECTION_PCT", "50")),
 }
+
+# Audit trail (django-auditlog) of every domain app; personal fields are masked in it.
+AUDITED_APPS = ["grids", "responsibility", "assets", "cases", "planning", "cogov", "accounts"]
+AUDIT_EXCLUDE = []
+AUDITLOG_MASK_CALLABLE = "common.masking.mask_any"
+AUDITLOG_STORE_JSON_CHANGES = True
+
+# Content-Security-Policy: scripts, styles and images from this site only (map tiles from the tile host).
+# Leaflet positions map parts with inline styles and django-leaflet writes an inline start-up script.
+_tile_host = "" if _tiles in ("", "none") else "/".join(_tiles.split("/")[:3])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"] + ([_tile_host.replace("{s}.", "*.")] if _tile_host else []),
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Cache (rate limits, lockouts) shared by all processes when Redis is configured.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("GRIDWORK_CACHE_URL")}
+        if env("GRIDWORK_CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+RATELIMIT_VIEW = "common.views.rate_limited"
+PUBLIC_WRITE_RATE = env("GRIDWORK_PUBLIC_WRITE_RATE", "20/h")
 
 # Debian 12 ships GDAL 3.6; spatial references come from the project's own code and data, not from users.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -31,6 +31,7 @@
   }
 
   function publicMap(map) {
+    window.gridworkAssets.map = map;
     var cfg = readJSON("assets-config");
     var t = readJSON("assets-i18n");
     var families = readJSON("assets-families");
@@ -175,7 +176,8 @@
     document.getElementById("asset-search-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
       var q = document.getElementById("asset-search").value.trim();
-      if (!q) { results.innerHTML = ""; return; }
+      results.innerHTML = "";
+      if (!q) return;
       fetchJSON(withQuery(cfg.assets, { q: q, page_size: 20 })).then(function (page) {
         var fs = page.features || [];
         results.innerHTML = fs.length ? fs.map(function (f) {

@@ -1,0 +1,48 @@
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+
+from accounts.models import ROLE_GROUPS, Role
+
+# What each role may do, by app and action; the area scope narrows it further (accounts.scoping).
+ROLE_PERMISSIONS = {
+    Role.ADMIN: "*",
+    Role.MANAGER: {
+        "grids": ["view", "add", "change"],
+        "responsibility": ["view", "add", "change", "delete"],
+        "assets": ["view", "add", "change"],
+        "cases": ["view", "add", "change"],
+        "planning": ["view"],
+        "cogov": ["view", "add", "change"],
+    },
+    Role.DISPATCHER: {"grids": ["view"], "cases": ["view", "add", "change"], "responsibility": ["view"]},
+    Role.WORKER: {"grids": ["view", "change"], "cases": ["view", "add", "change"], "assets": ["view", "add"]},
+    Role.HANDLER: {"cases": ["view", "change"]},
+    Role.PLANNER: {"planning": ["view", "add", "change"], "grids": ["view"]},
+    Role.RESIDENT: {"grids": ["view"]},
+}
+EXTRA = {Role.WORKER: ["grids.reveal_personal_data"], Role.MANAGER: ["grids.reveal_personal_data"]}
+NEVER = {Role.PLANNER: ["grids.view_household", "grids.change_household"], Role.HANDLER: ["grids.view_household"]}
+
+
+class Command(BaseCommand):
+    help = "Create one group per role with its permissions (idempotent)."
+
+    def handle(self, **options):
+        for role, group_name in ROLE_GROUPS.items():
+            group, _ = Group.objects.get_or_create(name=group_name)
+            spec = ROLE_PERMISSIONS[role]
+            if spec == "*":
+                perms = Permission.objects.all()
+            else:
+                perms = Permission.objects.none()
+                for app, actions in spec.items():
+                    perms |= Permission.objects.filter(
+                        content_type__app_label=app, codename__regex=r"^(%s)_" % "|".join(actions)
+                    )
+            for label in EXTRA.get(role, []):
+                app, codename = label.split(".")
+                perms |= Permission.objects.filter(content_type__app_label=app, codename=codename)
+            excluded = NEVER.get(role, [])
+            perms = [p for p in perms if f"{p.content_type.app_label}.{p.codename}" not in excluded]
+            group.permissions.set(perms)
+        self.stdout.write(f"{len(ROLE_GROUPS)} role groups ready")

@@ -1,0 +1,122 @@
+import csv
+from io import BytesIO
+
+from auditlog.models import LogEntry
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.contrib.auth.views import LoginView as BaseLoginView
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import generic
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.forms import ConfirmDeviceForm, LoginForm
+from accounts.models import Membership, Role
+from accounts.scoping import is_admin
+
+
+class LoginView(BaseLoginView):
+    form_class = LoginForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.otp_device is not None:
+            otp_login(self.request, form.otp_device)
+        return response
+
+
+def may_use_second_factor(user):
+    return user.is_authenticated and (
+        user.is_staff or is_admin(user) or user.managed_communities.exists()
+        or Membership.objects.filter(user=user, role__in=[Role.MANAGER, Role.DISPATCHER, Role.ADMIN]).exists()
+    )
+
+
+class TwoFactorView(LoginRequiredMixin, UserPassesTestMixin, generic.FormView):
+    """Managers and administrators enrol a TOTP authenticator app (QR code), confirming with a first code."""
+
+    template_name = "accounts/two_factor.html"
+    form_class = ConfirmDeviceForm
+
+    def test_func(self):
+        return may_use_second_factor(self.request.user)
+
+    def device(self):
+        device = TOTPDevice.objects.filter(user=self.request.user, confirmed=False).first()
+        return device or TOTPDevice.objects.create(user=self.request.user, name="authenticator", confirmed=False)
+
+    def get_context_data(self, **kwargs):
+        import qrcode
+        import qrcode.image.svg
+
+        ctx = super().get_context_data(**kwargs)
+        confirmed = TOTPDevice.objects.filter(user=self.request.user, confirmed=True).exists()
+        ctx["confirmed"] = confirmed
+        if not confirmed:
+            device = self.device()
+            buf = BytesIO()
+            qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(buf)
+            ctx["qr_svg"] = buf.getvalue().decode()
+            ctx["secret"] = device.config_url.split("secret=")[1].split("&")[0]
+        return ctx
+
+    def form_valid(self, form):
+        device = self.device()
+        if not device.verify_token(form.cleaned_data["token"].strip()):
+            form.add_error("token", _("That code is not valid; try the current one."))
+            return self.form_invalid(form)
+        device.confirmed = True
+        device.save()
+        otp_login(self.request, device)
+        from django.contrib import messages
+
+        messages.success(self.request, _("Second factor enabled: you will be asked for a code at each login."))
+        return redirect("two-factor")
+
+
+class AuditAccessMixin(LoginRequiredMixin, UserPassesTestMixin):
+    def test_func(self):
+        return is_admin(self.request.user) or self.request.user.has_perm("auditlog.view_logentry")
+
+
+class RecordHistoryView(AuditAccessMixin, generic.TemplateView):
+    """Every change of one record, also after it was deleted."""
+
+    template_name = "accounts/history.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        try:
+            ct = ContentType.objects.get_by_natural_key(kwargs["app_label"], kwargs["model"])
+        except ContentType.DoesNotExist:
+            raise Http404
+        entries = LogEntry.objects.filter(content_type=ct, object_pk=str(kwargs["pk"])).select_related("actor")
+        ctx.update(entries=entries.order_by("-timestamp"), model=ct.model_class()._meta.verbose_name, pk=kwargs["pk"])
+        return ctx
+
+
+class AuditExportView(AuditAccessMixin, generic.View):
+    """The audit trail as CSV: ?model=app_label.model&since=YYYY-MM-DD."""
+
+    def get(self, request):
+        entries = LogEntry.objects.select_related("actor", "content_type").order_by("timestamp")
+        if request.GET.get("model") and "." in request.GET["model"]:
+            app_label, model = request.GET["model"].split(".", 1)
+            entries = entries.filter(content_type__app_label=app_label, content_type__model=model)
+        if request.GET.get("since"):
+            entries = entries.filter(timestamp__date__gte=request.GET["since"])
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["timestamp", "actor", "action", "model", "object_id", "object", "changes"])
+        actions = dict(LogEntry.Action.choices)
+        for e in entries.iterator():
+            writer.writerow([
+                e.timestamp.isoformat(), e.actor.username if e.actor else "", actions.get(e.action, e.action),
+                f"{e.content_type.app_label}.{e.content_type.model}", e.object_pk, e.object_repr,
+                "; ".join(f"{field}: {change[0]} → {change[-1]}" for field, change in e.changes_dict.items()),
+            ])
+        return response
