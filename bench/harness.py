@@ -82,6 +82,8 @@ class Context:
     build: dict = field(default_factory=dict)
     log: object = None
     _server: object = None
+    _tipg: object = None
+    tipg_error: str = ""
 
     def say(self, text):
         if self.log:
@@ -96,10 +98,22 @@ class Context:
             self._server.start()
         return self._server
 
+    def tipg(self, tables):
+        """tipg serving these tables (started on first use); None, with the reason in tipg_error, if it cannot run."""
+        if self._tipg is None and not self.tipg_error:
+            from bench.peers import Tipg
+
+            try:
+                self._tipg = Tipg(self.database_url, tables).start()
+            except RuntimeError as exc:
+                self.tipg_error = str(exc)
+        return self._tipg
+
     def close(self):
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        for name in ("_server", "_tipg"):
+            if getattr(self, name) is not None:
+                getattr(self, name).stop()
+                setattr(self, name, None)
 
 
 def current_database_url():
@@ -209,9 +223,9 @@ def run_benchmark(bench, ctx):
     load_before = loadavg()
     busy0 = _cpu_busy()
     started = time.perf_counter()
-    runs = {f.name: [] for f in bench.figures}
     try:
-        bench.setup(ctx)
+        bench.setup(ctx)  # may settle the figures (e.g. a peer server that could not start is left out)
+        runs = {f.name: [] for f in bench.figures}
         for i in range(ctx.repeat):
             values = bench.run(ctx, i)
             for f in bench.figures:

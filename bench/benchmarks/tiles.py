@@ -41,6 +41,13 @@ def bare_sql(layer):
                  FROM ({select}) t WHERE t.mvt_geom IS NOT NULL"""
 
 
+# What tipg serves for each layer: table, geometry column, properties (tipg reads one table, so no joined columns).
+TIPG = {
+    "gridcell": (_t("grids.GridCell"), "boundary", "code,name"),
+    "building": (_t("grids.Building"), "footprint", "name,year_built,storeys"),
+}
+
+
 class VectorTiles(Benchmark):
     target = "project p95 ≤ 1.3 × bare ST_AsMVT; faster than tipg"
 
@@ -56,6 +63,7 @@ class VectorTiles(Benchmark):
             Figure("http_tps", "tiles/s", f"/tiles/{layer}/ tiles/s, {CLIENTS} clients"),
         ]
         self.ratios = [Ratio("http_p95", "bare_p95", 1.3, "le")]
+        self.tipg = None
 
     def unavailable(self, ctx):
         try:
@@ -72,6 +80,14 @@ class VectorTiles(Benchmark):
         self.server = ctx.server()
         self.sql = bare_sql(self.layer)
         self.bytes = self.features_tiles = 0
+        self.tipg = ctx.tipg([table for table, _geom, _props in TIPG.values()])
+        if self.tipg is not None:
+            self.figures = [
+                *self.figures,
+                Figure("tipg_p50", "ms", "tipg p50"),
+                Figure("tipg_p95", "ms", "tipg p95"),
+            ]
+            self.ratios = [*self.ratios, Ratio("http_p95", "tipg_p95", 1.0, "le")]
 
     def _path(self, z, x, y):
         return f"/tiles/{self.layer}/{z}/{x}/{y}.pbf"
@@ -96,7 +112,20 @@ class VectorTiles(Benchmark):
                 cur.fetchone()
                 bare.append((time.perf_counter() - t) * 1000)
         self.bytes, self.features_tiles = size, non_empty
-        return {
+        peer = {}
+        if self.tipg is not None:
+            table, geom, props = TIPG[self.layer]
+            client, times = Client(self.tipg.port), []
+            query = f"geom-column={geom}&properties={props}"
+            for z, x, y in self.tiles:
+                path = f"/collections/public.{table}/tiles/WebMercatorQuad/{z}/{x}/{y}?{query}"
+                elapsed, status, _body = client.timed_get(path)
+                if status not in (200, 204):
+                    raise RuntimeError(f"tipg tile {z}/{x}/{y} answered {status}")
+                times.append(elapsed * 1000)
+            client.close()
+            peer = {"tipg_p50": percentile(times, 50), "tipg_p95": percentile(times, 95)}
+        return peer | {
             "http_p50": percentile(http, 50),
             "http_p95": percentile(http, 95),
             "bare_p50": percentile(bare, 50),
@@ -163,4 +192,5 @@ class VectorTiles(Benchmark):
             "clients": CLIENTS,
             "gunicorn_workers": self.server.workers,
             "bare_sql": " ".join(self.sql.split()),
+            "tipg": "served the same table (without joined columns)" if self.tipg else ctx.tipg_error,
         }
