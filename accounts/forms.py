@@ -8,7 +8,9 @@ class LoginForm(AuthenticationForm):
     """Password, then the 6-digit code of the authenticator app for users who enrolled one."""
 
     otp_token = forms.CharField(
-        label=_("Code from the authenticator app"), required=False, max_length=8,
+        label=_("Code from the authenticator app"),
+        required=False,
+        max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         help_text=_("Only if you enrolled a second factor."),
     )

@@ -41,7 +41,9 @@ class Membership(TimeStampedModel):
     district = models.ForeignKey(
         "grids.District", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("district")
     )
-    street = models.ForeignKey("grids.Street", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("street"))
+    street = models.ForeignKey(
+        "grids.Street", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("street")
+    )
     community = models.ForeignKey(
         "grids.Community", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("community")
     )
@@ -49,7 +51,11 @@ class Membership(TimeStampedModel):
         "grids.GridCell", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("grid cell")
     )
     household = models.ForeignKey(
-        "grids.Household", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("own household"),
+        "grids.Household",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("own household"),
         help_text=_("For registered residents: the household they belong to."),
     )
     department = models.CharField(_("department"), max_length=100, blank=True)

@@ -29,7 +29,9 @@ class LoginView(BaseLoginView):
 
 def may_use_second_factor(user):
     return user.is_authenticated and (
-        user.is_staff or is_admin(user) or user.managed_communities.exists()
+        user.is_staff
+        or is_admin(user)
+        or user.managed_communities.exists()
         or Membership.objects.filter(user=user, role__in=[Role.MANAGER, Role.DISPATCHER, Role.ADMIN]).exists()
     )
 
@@ -114,9 +116,15 @@ class AuditExportView(AuditAccessMixin, generic.View):
         writer.writerow(["timestamp", "actor", "action", "model", "object_id", "object", "changes"])
         actions = dict(LogEntry.Action.choices)
         for e in entries.iterator():
-            writer.writerow([
-                e.timestamp.isoformat(), e.actor.username if e.actor else "", actions.get(e.action, e.action),
-                f"{e.content_type.app_label}.{e.content_type.model}", e.object_pk, e.object_repr,
-                "; ".join(f"{field}: {change[0]} → {change[-1]}" for field, change in e.changes_dict.items()),
-            ])
+            writer.writerow(
+                [
+                    e.timestamp.isoformat(),
+                    e.actor.username if e.actor else "",
+                    actions.get(e.action, e.action),
+                    f"{e.content_type.app_label}.{e.content_type.model}",
+                    e.object_pk,
+                    e.object_repr,
+                    "; ".join(f"{field}: {change[0]} → {change[-1]}" for field, change in e.changes_dict.items()),
+                ]
+            )
         return response

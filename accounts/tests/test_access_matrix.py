@@ -12,8 +12,17 @@ from grids.tests.factories import make_cells, make_community, point
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "worker_a", "manager", "manager_other", "dispatcher_street", "planner", "handler", "resident",
-         "admin"]
+ROLES = [
+    "anonymous",
+    "worker_a",
+    "manager",
+    "manager_other",
+    "dispatcher_street",
+    "planner",
+    "handler",
+    "resident",
+    "admin",
+]
 
 
 @pytest.fixture
@@ -102,8 +111,9 @@ def test_pages_follow_the_scope(client, world, role):
 def test_updates_and_deletes_follow_role_and_scope(client, world, role):
     login(client, world, role)
     for key, h in world["households"].items():
-        resp = client.patch(f"/api/v1/households/{h.pk}/", {"properties": {"residents": 5}},
-                            content_type="application/json")
+        resp = client.patch(
+            f"/api/v1/households/{h.pk}/", {"properties": {"residents": 5}}, content_type="application/json"
+        )
         allowed = role in WRITERS and key in READABLE[role]
         assert (resp.status_code == 200) == allowed, (role, key, resp.status_code)
         h.refresh_from_db()

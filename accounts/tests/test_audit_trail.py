@@ -19,8 +19,11 @@ def test_changes_are_kept_with_actor_and_survive_deletion(client):
     admin = User.objects.create_superuser("admin", password="x-long-password-1")
     client.force_login(admin)
     h = Household.objects.create(head_name="张三丰", phone="13812341234", location=point(10, 10), room="101")
-    resp = client.patch(f"/api/v1/households/{h.pk}/", {"properties": {"residents": 4, "phone": "13900001111"}},
-                        content_type="application/json")
+    resp = client.patch(
+        f"/api/v1/households/{h.pk}/",
+        {"properties": {"residents": 4, "phone": "13900001111"}},
+        content_type="application/json",
+    )
     assert resp.status_code == 200
     assert client.delete(f"/api/v1/households/{h.pk}/").status_code == 204
     entries = LogEntry.objects.get_for_model(Household).filter(object_pk=str(h.pk)).order_by("timestamp")

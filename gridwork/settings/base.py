@@ -216,6 +216,7 @@ LAYERS = {
 # Renovation planning: eligibility thresholds (built before, storeys, consent share, fee collection).
 PLANNING = {
     "BUILT_BEFORE": int(env("GRIDWORK_RENOVATION_BUILT_BEFORE", "2000")),
+    "BUILT_BEFORE_SHARE": float(env("GRIDWORK_RENOVATION_BUILT_BEFORE_SHARE", "0.5")),
     "MIN_STOREYS": int(env("GRIDWORK_RENOVATION_MIN_STOREYS", "2")),
     "CONSENT_SHARE": Fraction(env("GRIDWORK_RENOVATION_CONSENT_SHARE", "2/3")),
     "FEE_COLLECTION_PCT": float(env("GRIDWORK_RENOVATION_FEE_COLLECTION_PCT", "50")),

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 perms = Permission.objects.none()
                 for app, actions in spec.items():
                     perms |= Permission.objects.filter(
-                        content_type__app_label=app, codename__regex=r"^(%s)_" % "|".join(actions)
+                        content_type__app_label=app, codename__regex=rf"^({'|'.join(actions)})_"
                     )
             for label in EXTRA.get(role, []):
                 app, codename = label.split(".")
