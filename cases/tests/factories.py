@@ -61,3 +61,12 @@ def report(x=100, y=100, code="0101", reporter=None, photos=(), **kw):
             **kw,
         )
     )
+
+
+def in_english():
+    """Messages checked by text are checked in English (Chinese is the default language)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

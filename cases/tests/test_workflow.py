@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from cases import services, workflow
 from cases.models import Case, CaseEvent, Notification, State
-from cases.tests.factories import dispatcher, jpeg, place, report
+from cases.tests.factories import dispatcher, in_english, jpeg, place, report
 from cases.workflow import TRANSITIONS, Handler, TransitionError
 from responsibility.models import Party
 
 pytestmark = pytest.mark.django_db
+english = pytest.fixture(autouse=True)(in_english)
 
 
 @pytest.fixture
