@@ -5,7 +5,8 @@ from fractions import Fraction
 from django.conf import settings
 
 DEFAULTS = {
-    "BUILT_BEFORE": 2000,  # built before this year
+    "BUILT_BEFORE": 2000,  # built before this year…
+    "BUILT_BEFORE_SHARE": 0.5,  # …by this share of the compound's floor area
     "MIN_STOREYS": 2,  # multi-storey: every building has at least this many storeys
     "CONSENT_SHARE": Fraction(2, 3),  # owners agreeing, by households and by floor area
     "FEE_COLLECTION_PCT": 50,  # property-fee collection rate, %

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import Intersection
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, FloatField, Min, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from common.geometry import metric_srid_for
@@ -29,37 +30,33 @@ def compound_buildings(compound):
 
 
 def rule_built_before(compound):
+    """Built before the cutoff: buildings built before it hold at least BUILT_BEFORE_SHARE of the floor area.
+
+    A compound built before the cutoff stays one when a newer building is added later; buildings without a
+    recorded year count as not built before it. Floor area = footprint × storeys (1 when unknown), in m².
+    """
     cutoff = conf("BUILT_BEFORE")
+    least = float(conf("BUILT_BEFORE_SHARE"))
     label = gettext("Built before %(year)s") % {"year": cutoff}
+    srid = metric_srid_for(compound.boundary)
+    floor = MetricArea("footprint", srid) * Coalesce("storeys", 1)
     agg = compound_buildings(compound).aggregate(
-        n=Count("id"), unknown=Count("id", filter=Q(year_built__isnull=True)), latest=Max("year_built")
+        n=Count("id"),
+        unknown=Count("id", filter=Q(year_built__isnull=True)),
+        total=Sum(floor, output_field=FloatField()),
+        old=Sum(floor, filter=Q(year_built__lt=cutoff), output_field=FloatField()),
+        old_n=Count("id", filter=Q(year_built__lt=cutoff)),
     )
     if not agg["n"]:
         return Rule("built_before", label, False, gettext("No buildings are recorded for this compound."))
+    share = (agg["old"] or 0.0) / agg["total"] if agg["total"] else 0.0
+    reason = gettext(
+        "%(old)s of %(n)s buildings, %(share).1f%% of the floor area, were built before %(cutoff)s; "
+        "at least %(least).0f%% is required."
+    ) % {"old": agg["old_n"], "n": agg["n"], "share": share * 100, "cutoff": cutoff, "least": least * 100}
     if agg["unknown"]:
-        return Rule(
-            "built_before",
-            label,
-            False,
-            gettext("%(n)s of %(total)s buildings have no year built recorded.")
-            % {"n": agg["unknown"], "total": agg["n"]},
-        )
-    if agg["latest"] >= cutoff:
-        late = compound_buildings(compound).filter(year_built__gte=cutoff).order_by("-year_built").first()
-        return Rule(
-            "built_before",
-            label,
-            False,
-            gettext("Building %(name)s was built in %(year)s, not before %(cutoff)s.")
-            % {"name": late.name, "year": late.year_built, "cutoff": cutoff},
-        )
-    return Rule(
-        "built_before",
-        label,
-        True,
-        gettext("All %(n)s buildings were built before %(cutoff)s (latest %(year)s).")
-        % {"n": agg["n"], "cutoff": cutoff, "year": agg["latest"]},
-    )
+        reason += " " + gettext("%(n)s buildings have no year built recorded.") % {"n": agg["unknown"]}
+    return Rule("built_before", label, share >= least - 1e-9, reason)
 
 
 def rule_not_demolished(compound):

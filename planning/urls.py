@@ -13,5 +13,6 @@ urlpatterns = [
     path("project/<int:pk>/", views.ProjectDetailView.as_view(), name="project-detail"),
     path("project/<int:pk>/survey/", views.SurveyView.as_view(), name="survey"),
     path("vote/<int:project>/<int:household>/<str:code>/", views.ResidentVoteView.as_view(), name="resident-vote"),
+    path("plans/", views.PublicPlanListView.as_view(), name="public-plans"),
     path("plan/<int:pk>/", views.PublicPlanView.as_view(), name="public-plan"),
 ]

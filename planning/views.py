@@ -345,3 +345,13 @@ class PublicPlanView(generic.DetailView):
         Comment.objects.create(project=p, text=form.cleaned_data["text"], client=key)
         messages.success(request, gettext("Thank you. Your comment will appear once it has been reviewed."))
         return redirect(request.path)
+
+
+class PublicPlanListView(generic.ListView):
+    """Plans that have reached their public notice, newest first."""
+
+    template_name = "planning/public_plan_list.html"
+
+    def get_queryset(self):
+        later = STAGE_ORDER[STAGE_ORDER.index(Stage.PUBLICATION) :]
+        return Project.objects.filter(stage__in=later, published_on__isnull=False).order_by("-published_on", "name")

@@ -29,30 +29,41 @@ def test_a_compound_meeting_every_rule_passes_with_reasons():
     agree(project, 9, c)
     r = rules(c, project)
     assert all(x.passed for x in r.values()), [x.reason for x in r.values()]
-    assert "latest 1995" in r["built_before"].reason
+    assert "2 of 2 buildings, 100.0% of the floor area" in r["built_before"].reason
     assert "9 of 9 households agree" in r["consent"].reason
 
 
-def test_built_in_or_after_the_cutoff_fails_naming_the_building():
-    community = make_community()
-    c, _z, _p = eligible_setup(community)
-    building(c, 250, 120, 280, 140, year=2003, storeys=6, name="7号楼")
+def test_a_newer_building_with_a_small_share_keeps_the_compound_old():
+    c, _z, _p = eligible_setup(make_community())  # 4800 + 4000 m² built in 1988 and 1995
+    building(c, 250, 120, 280, 140, year=2003, storeys=6, name="7号楼")  # 3600 m²
     r = rules(c)["built_before"]
-    assert not r.passed and "7号楼" in r.reason and "2003" in r.reason
+    assert r.passed and "2 of 3 buildings, 71.0% of the floor area" in r.reason
 
 
-def test_cutoff_year_is_configurable(settings):
+def test_mostly_newer_floor_area_fails_with_the_share():
+    c, _z, _p = eligible_setup(make_community())
+    building(c, 120, 240, 200, 280, year=2003, storeys=6, name="7号楼")  # 19200 m²
+    r = rules(c)["built_before"]
+    assert not r.passed and "31.4% of the floor area" in r.reason and "2000" in r.reason
+
+
+def test_cutoff_year_and_share_are_configurable(settings):
     c, _z, _p = eligible_setup(make_community())
     settings.PLANNING = {**settings.PLANNING, "BUILT_BEFORE": 1990}
     r = rules(c)["built_before"]
-    assert not r.passed and "1995" in r.reason and "1990" in r.reason
-
-
-def test_unknown_year_fails():
-    c, _z, _p = eligible_setup(make_community())
-    building(c, 250, 120, 280, 140, year=None)
+    assert r.passed and "1 of 2 buildings, 54.5% of the floor area, were built before 1990" in r.reason
+    settings.PLANNING = {**settings.PLANNING, "BUILT_BEFORE": 1990, "BUILT_BEFORE_SHARE": 0.6}
     r = rules(c)["built_before"]
-    assert not r.passed and "1 of 3 buildings have no year" in r.reason
+    assert not r.passed and "at least 60% is required" in r.reason
+    settings.PLANNING = {**settings.PLANNING, "BUILT_BEFORE": 1985, "BUILT_BEFORE_SHARE": 0.5}
+    assert "0 of 2 buildings, 0.0% of the floor area" in rules(c)["built_before"].reason
+
+
+def test_unknown_year_counts_as_not_built_before():
+    c, _z, _p = eligible_setup(make_community())
+    building(c, 120, 240, 200, 280, year=None, name="无档案楼")
+    r = rules(c)["built_before"]
+    assert not r.passed and "1 buildings have no year built recorded" in r.reason
 
 
 def test_inside_a_demolition_plan_fails_with_the_overlap_in_m2():

@@ -182,3 +182,11 @@ def test_project_page_lists_gate_problems_and_advances(client, planner):
         },
     )
     assert project.items.get().fund_social == Decimal("40000")
+
+
+def test_public_list_shows_published_plans_only(client, published):
+    from planning.models import Project
+
+    Project.objects.create(zone=published.zone, name="尚未公示的方案")
+    page = client.get(reverse("planning:public-plans")).content.decode()
+    assert published.name in page and "尚未公示的方案" not in page

@@ -262,7 +262,7 @@
           message.textContent = t.recorded;
           var r = res.data;
           document.getElementById("consent-rates").textContent = fill(t.rates, {
-            agree: r.agree, n: r.households, hh: r.by_households_pct, area: r.by_area_pct, voted: r.voted,
+            agree: r.agree, n: r.households, hh: r.by_households_pct + "%", area: r.by_area_pct + "%", voted: r.voted,
           });
           chosen = null;
           document.getElementById("chosen-household").textContent = "—";
