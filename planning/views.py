@@ -88,6 +88,16 @@ class ZoneDetailView(PlannerMixin, generic.DetailView):
         ctx["can_add_project"] = self.request.user.has_perm("planning.add_project")
         return ctx
 
+    def post(self, request, *args, **kwargs):
+        """Recompute the statistics (facilities and cases change while the boundary stays)."""
+        if not request.user.has_perm("planning.change_zone"):
+            raise PermissionDenied
+        zone = self.get_object()
+        with transaction.atomic():
+            zone.refresh_statistics()
+        messages.success(request, gettext("The statistics are up to date."))
+        return redirect("planning:zone-detail", pk=zone.pk)
+
 
 class ProjectForm(forms.ModelForm):
     class Meta:
