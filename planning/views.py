@@ -213,6 +213,13 @@ class ProjectDetailView(LoginRequiredMixin, PermissionRequiredMixin, generic.Det
                 form.instance.project = p
                 workflow.save_item(form.instance, request.user)
                 messages.success(request, gettext("Saved %(obj)s.") % {"obj": form.instance})
+            elif action == "progress":
+                item = get_object_or_404(Item, pk=request.POST.get("item"), project=p)
+                try:
+                    item.progress_pct = int(request.POST.get("progress_pct", ""))
+                except ValueError:
+                    raise ValidationError(gettext("Give the progress as a whole percentage."))
+                workflow.save_item(item, request.user)
             elif action == "delete_item":
                 workflow.delete_item(get_object_or_404(Item, pk=request.POST.get("item"), project=p), request.user)
             elif action == "acceptance":

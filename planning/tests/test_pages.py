@@ -190,3 +190,15 @@ def test_public_list_shows_published_plans_only(client, published):
     Project.objects.create(zone=published.zone, name="尚未公示的方案")
     page = client.get(reverse("planning:public-plans")).content.decode()
     assert published.name in page and "尚未公示的方案" not in page
+
+
+def test_progress_is_updated_and_bad_progress_is_refused(client, published, planner):
+    client.force_login(planner)
+    item = published.items.get()
+    url = reverse("planning:project-detail", args=[published.pk])
+    client.post(url, {"action": "progress", "item": item.pk, "progress_pct": "40"})
+    item.refresh_from_db()
+    assert item.progress_pct == 40 and not published.design_changes.exists()
+    res = client.post(url, {"action": "progress", "item": item.pk, "progress_pct": "140"}, follow=True)
+    item.refresh_from_db()
+    assert item.progress_pct == 40 and "less than or equal to 100" in res.content.decode()
