@@ -27,6 +27,7 @@ class Report:
     asset: object = None
     photos: tuple = ()
     source: str = "web"
+    household: object = None  # for a good deed: the household the points go to
 
 
 def category_by_code(code):
@@ -52,6 +53,7 @@ def submit(report):
         address=(report.address or "").strip(),
         asset=report.asset,
         source=report.source,
+        household=report.household,
     )
     errors = {}
     try:

@@ -57,11 +57,12 @@ def _attr(path):
 # Records of other apps that earn points automatically once verified. Models that do not exist (their app has not
 # landed, or names a field differently) are skipped at start-up.
 SOURCES = [
-    # cases: a good-deed report (好人好事我来讲) earns points when staff verify it.
+    # cases: a good-deed report (好人好事我来讲) earns points once staff register it (立案 confirms the deed);
+    # a rejected or still unchecked report earns nothing.
     SourceHook(
         "cases.Case",
         rule="good-deed",
-        verified=lambda c: getattr(c, "kind", None) == "good_deed" and getattr(c, "verified", False) is True,
+        verified=lambda c: c.kind == "good_deed" and c.state not in ("reported", "rejected"),
         household=_attr("household"),
     ),
 ]
