@@ -1,7 +1,27 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
 class PlanningConfig(AppConfig):
     name = "planning"
     verbose_name = _("Renovation planning")
+
+    def ready(self):
+        # Demolition plans can be imported from a file (Shapefile, GeoPackage, GeoJSON…) with the layers app.
+        if apps.is_installed("layers"):
+            from layers.targets import Target, register
+            from planning.models import DemolitionPlan
+
+            register(
+                Target(
+                    name="demolitionplan",
+                    label=_("demolition plan areas"),
+                    model=DemolitionPlan,
+                    geom_field="area",
+                    geom_kinds=("MultiPolygon",),
+                    fields={"name": _("name"), "until_year": _("planned until (year)")},
+                    key_fields=["name"],
+                    required=("name",),
+                    permission="planning.add_demolitionplan",
+                )
+            )

@@ -128,3 +128,19 @@ def test_a_demolition_plan_imported_as_an_overlay_layer_counts_too():
     layer.name = "规划道路"  # another overlay layer is not a demolition plan
     layer.save()
     assert rules(c)["not_demolished"].passed
+
+
+def test_demolition_plans_import_from_a_file(tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    c, _z, _p = eligible_setup(make_community())
+    area = geos(box(250, 100, 400, 300))
+    path = tmp_path / "plans.geojson"
+    feature = {"type": "Feature", "geometry": json.loads(area.json), "properties": {"NAME": "四期征收", "YEAR": 2031}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    call_command("import_layer", str(path), target="demolitionplan", map=["name=NAME", "until_year=YEAR"], key="name")
+    assert DemolitionPlan.objects.get().until_year == 2031
+    r = rules(c)["not_demolished"]
+    assert not r.passed and "四期征收" in r.reason and "10000.0 m²" in r.reason
