@@ -27,8 +27,13 @@ def household():
 
 
 def user_with(*codenames):
+    """A community manager of the household's community, with just these permissions."""
+    from grids.models import Community
+
     user = User.objects.create_user("worker", password="x-long-password-1")
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    for community in Community.objects.all():
+        community.managers.add(user)
     return user
 
 

@@ -1,6 +1,7 @@
 """Browser: a manager assigns a worker by clicking a cell, and draws a 门前三包 polygon with the editor."""
 
 import pytest
+from playwright.sync_api import expect
 from django.contrib.auth.models import Group
 
 from grids.models import GridAssignment
@@ -42,7 +43,7 @@ def test_assign_a_worker_by_clicking_a_cell(live_server, page, manager):
     page.select_option("select[name=worker]", str(worker.pk))
     page.click("#assign-form button[type=submit]")
     page.wait_for_selector("#assign-message.ok")
-    page.wait_for_function("document.querySelectorAll('path.uncovered-cell').length === 3")
+    expect(page.locator("path.uncovered-cell")).to_have_count(3)
     assert [w.first_name for w in cells[0].workers_on()] == ["张伟"]
     assert GridAssignment.objects.count() == 1
     assert "张伟" in page.locator("#worker-legend").inner_text()
