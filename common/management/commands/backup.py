@@ -30,7 +30,9 @@ class Command(BaseCommand):
 
         result = subprocess.run(
             ["pg_dump", "-Fc", "--no-owner", "--no-privileges", *args, "-f", str(out), db["NAME"]],
-            env={**os.environ, **env}, capture_output=True, text=True,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             out.unlink(missing_ok=True)

@@ -29,9 +29,20 @@ class Command(BaseCommand):
             if made.returncode != 0:
                 raise CommandError(f"createdb failed: {made.stderr.strip()}")
         result = subprocess.run(
-            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *args,
-             "-d", target, str(path)],
-            env=env, capture_output=True, text=True,
+            [
+                "pg_restore",
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--single-transaction",
+                *args,
+                "-d",
+                target,
+                str(path),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise CommandError(f"pg_restore failed: {result.stderr.strip()}")
