@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import routing, services, workflow
+from common.ratelimit import public_write
 from cases.forms import FilterForm, ReportForm
 from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
 from common.geometry import metric_srid
@@ -60,6 +61,7 @@ def point_from(params):
 
 
 # --- reporting -----------------------------------------------------------------------------------------------
+@public_write
 def report(request):
     """The mobile report page: locate, pick a category, a few words, photos, submit."""
     form = ReportForm(request.POST or None)

@@ -8,6 +8,8 @@ DATABASES["default"]["TEST"] = {"NAME": env("GRIDWORK_TEST_DB", "test_gridwork")
 
 # Tests never reach the network: no base-map tiles.
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
+# Rate limits are tested where they are the subject (override_settings); elsewhere tests post freely.
+PUBLIC_WRITE_RATE = "100000/h"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
