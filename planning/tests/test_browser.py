@@ -86,3 +86,30 @@ def test_planner_draws_a_zone_sees_statistics_publishes_and_a_visitor_comments(l
     comment = Comment.objects.get()
     assert comment.text == "希望同时更换楼道灯" and comment.status == Comment.Status.PENDING
     assert "希望同时更换楼道灯" not in page.locator("#comments").inner_text()  # shown only once approved
+
+
+def test_worker_records_votes_on_the_map_of_households_not_yet_voted(live_server, page, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    from planning.tests.factories import eligible_setup
+
+    _c, _z, project = eligible_setup(make_community())
+    Household.objects.update(head_name="欧阳秀英", phone="13900001111")
+    worker = django_user_model.objects.create_user("worker", password="x-long-password-1")
+    worker.user_permissions.add(*Permission.objects.filter(codename__in=["add_vote", "view_project"]))
+    login(page, live_server, "worker", "x-long-password-1")
+    page.goto(f"{live_server.url}/planning/project/{project.pk}/survey/")
+    page.wait_for_selector("#survey-map[data-loaded=pending]")
+    assert page.locator("#pending-count").inner_text() == "9"
+    assert "欧阳" not in page.content() and "13900001111" not in page.content()
+    first = page.locator("#pending-list a").first
+    plate = first.inner_text()
+    first.click()
+    assert page.locator("#chosen-household").inner_text() == plate
+    page.check("input[name=choice][value=agree]")
+    page.click("#vote-form button[type=submit]")
+    page.wait_for_selector("#vote-message.ok")
+    page.locator("#pending-count", has_text="8").wait_for()
+    vote = Vote.objects.get()
+    assert vote.household.door_plate == plate and vote.recorded_by == worker and vote.channel == "worker"
+    assert "1" in page.locator("#consent-rates").inner_text() and "11.1%" in page.locator("#consent-rates").inner_text()
