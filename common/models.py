@@ -28,3 +28,50 @@ class PersonalDataReveal(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.model} {self.object_id} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    """Deleting through a queryset marks the rows deleted; hard_delete() removes them for good."""
+
+    def delete(self):
+        from django.utils import timezone
+
+        count = self.update(deleted_at=timezone.now())
+        return count, {self.model._meta.label: count}
+
+    def hard_delete(self):
+        return super().delete()
+
+
+class AliveManager(models.Manager):
+    """The default manager of soft-deleted models: rows marked deleted are left out everywhere."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class SoftDeleteModel(models.Model):
+    """Domain records are never removed by a delete: they are marked deleted and hidden, so their history and
+    the records pointing at them survive. The delete signals still fire (the audit trail records the delete)."""
+
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def delete(self, using=None, keep_parents=False):
+        from django.db import transaction
+        from django.db.models import signals
+        from django.utils import timezone
+
+        using = using or "default"
+        with transaction.atomic(using=using):
+            signals.pre_delete.send(sender=type(self), instance=self, using=using, origin=self)
+            self.deleted_at = timezone.now()
+            type(self)._base_manager.using(using).filter(pk=self.pk).update(deleted_at=self.deleted_at)
+            signals.post_delete.send(sender=type(self), instance=self, using=using, origin=self)
+        return 1, {self._meta.label: 1}
+
+    def restore(self):
+        self.deleted_at = None
+        type(self)._base_manager.filter(pk=self.pk).update(deleted_at=None)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.geometry import as_multipolygon, validate_geometry
 from common.masking import mask_id_number, mask_name, mask_phone
-from common.models import TimeStampedModel
+from common.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
 from common.validators import validate_3_digits, validate_6_digits, validate_id_number, validate_phone
 
 POLYGONAL = ("Polygon", "MultiPolygon")
@@ -274,7 +274,7 @@ class Compound(TimeStampedModel):
         validate_geometry(self.boundary, kinds=("MultiPolygon",), label=gettext("Boundary"))
 
 
-class LocatedQuerySet(models.QuerySet):
+class LocatedQuerySet(SoftDeleteQuerySet):
     def assign_cells(self):
         """Set cell and community of every row from its location, in one UPDATE (see grids.assignment)."""
         from grids.assignment import assign_cells
@@ -282,7 +282,7 @@ class LocatedQuerySet(models.QuerySet):
         return assign_cells(self)
 
 
-class Building(TimeStampedModel):
+class Building(SoftDeleteModel, TimeStampedModel):
     """楼栋: footprint polygon with year built, storeys and units."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -314,7 +314,8 @@ class Building(TimeStampedModel):
         verbose_name=_("community"),
     )
 
-    objects = LocatedQuerySet.as_manager()
+    objects = AliveManager.from_queryset(LocatedQuerySet)()
+    all_objects = models.Manager.from_queryset(LocatedQuerySet)()
     location_field = "anchor"
 
     class Meta:
@@ -342,7 +343,7 @@ class Building(TimeStampedModel):
         self.refresh_from_db(fields=["cell", "community"])
 
 
-class Household(TimeStampedModel):
+class Household(SoftDeleteModel, TimeStampedModel):
     """户: the register a grid worker keeps. Head's name, phone and ID number are personal data."""
 
     class Status(models.TextChoices):
@@ -414,7 +415,8 @@ class Household(TimeStampedModel):
         verbose_name=_("community"),
     )
 
-    objects = LocatedQuerySet.as_manager()
+    objects = AliveManager.from_queryset(LocatedQuerySet)()
+    all_objects = models.Manager.from_queryset(LocatedQuerySet)()
     location_field = "location"
     MAX_LINKED = 10
 

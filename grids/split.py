@@ -53,7 +53,7 @@ def _household_points(community, srid):
             """SELECT ST_X(p), ST_Y(p) FROM (
                    SELECT ST_Transform(h.location, %s) AS p
                      FROM grids_household h, grids_community c
-                    WHERE c.id = %s AND ST_Covers(c.boundary, h.location)) t""",
+                    WHERE c.id = %s AND h.deleted_at IS NULL AND ST_Covers(c.boundary, h.location)) t""",
             [srid, community.pk],
         )
         rows = cur.fetchall()
@@ -191,7 +191,8 @@ def _count_households(cells):
         cur.execute(
             """SELECT n.idx, count(h.id)
                  FROM unnest(%s::int[], %s::text[]) AS n(idx, hex)
-                 LEFT JOIN grids_household h ON ST_Covers(ST_GeomFromEWKB(decode(n.hex, 'hex')), h.location)
+                 LEFT JOIN grids_household h
+                        ON h.deleted_at IS NULL AND ST_Covers(ST_GeomFromEWKB(decode(n.hex, 'hex')), h.location)
                 GROUP BY n.idx""",
             [list(range(len(cells))), [c.geom.hexewkb.decode() for c in cells]],
         )

@@ -53,6 +53,7 @@ SELECT a.kind, a.name, b.name,
   JOIN responsibility_responsibilityarea b
     ON a.kind = b.kind AND a.id < b.id AND ST_Intersects(a.area, b.area)
  WHERE a.community_id = %(cid)s AND b.community_id = %(cid)s
+   AND a.deleted_at IS NULL AND b.deleted_at IS NULL
    AND a.start <= %(day)s AND (a.end IS NULL OR a.end >= %(day)s)
    AND b.start <= %(day)s AND (b.end IS NULL OR b.end >= %(day)s)
 """

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import as_multipolygon, metric_srid_for, to_metric, validate_geometry
-from common.models import TimeStampedModel
+from common.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
 
 
 class Party(TimeStampedModel):
@@ -66,7 +66,7 @@ class Duty(models.TextChoices):
     PATROL = "patrol", _("patrol and report")
 
 
-class AreaQuerySet(models.QuerySet):
+class AreaQuerySet(SoftDeleteQuerySet):
     def active_on(self, day):
         return self.filter(Q(start__lte=day), Q(end__isnull=True) | Q(end__gte=day))
 
@@ -75,7 +75,7 @@ class AreaQuerySet(models.QuerySet):
         return qs.filter(start__lte=end) if end else qs
 
 
-class ResponsibilityArea(TimeStampedModel):
+class ResponsibilityArea(SoftDeleteModel, TimeStampedModel):
     class Kind(models.TextChoices):
         FRONTAGE = "frontage", _("frontage (门前三包)")
         ROAD = "road", _("street segment (责任路段)")
@@ -107,7 +107,8 @@ class ResponsibilityArea(TimeStampedModel):
     width_m = models.FloatField(_("width (m)"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    objects = AreaQuerySet.as_manager()
+    objects = AliveManager.from_queryset(AreaQuerySet)()
+    all_objects = models.Manager.from_queryset(AreaQuerySet)()
 
     class Meta:
         verbose_name = _("responsibility area")

@@ -14,6 +14,7 @@ SELECT a.id, a.name, ST_Area(ST_Intersection(ST_Transform(a.area, %(srid)s), ST_
   FROM responsibility_responsibilityarea a,
        (SELECT ST_GeomFromEWKB(decode(%(hex)s, 'hex')) AS geom) g
  WHERE a.kind = %(kind)s
+   AND a.deleted_at IS NULL
    AND a.id <> %(id)s
    AND ST_Intersects(a.area, g.geom)
    AND (a.end IS NULL OR a.end >= %(start)s)
