@@ -1,8 +1,8 @@
 """Browser: a manager assigns a worker by clicking a cell, and draws a 门前三包 polygon with the editor."""
 
 import pytest
-from playwright.sync_api import expect
 from django.contrib.auth.models import Group
+from playwright.sync_api import expect
 
 from grids.models import GridAssignment
 from grids.tests.factories import make_cells, make_community
