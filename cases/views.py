@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import routing, services, workflow
-from common.ratelimit import public_write
 from cases.forms import FilterForm, ReportForm
 from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
 from common.geometry import metric_srid
+from common.ratelimit import public_write
 
 MAX_FEATURES = 3000
 
