@@ -6,7 +6,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from grids.models import GridAssignment, GridCell
-from responsibility.models import ResponsibilityArea
+from responsibility.models import Duty, ResponsibilityArea
 
 
 @dataclass
@@ -17,6 +17,7 @@ class Responsibility:
     boundary_cells: list = field(default_factory=list)
     workers: list = field(default_factory=list)
     areas: list = field(default_factory=list)
+    adoptions: list = field(default_factory=list)
 
 
 def who_is_responsible(lon, lat, day=None):
@@ -45,7 +46,24 @@ def who_is_responsible(lon, lat, day=None):
         .select_related("party__user", "party__household__building")
         .order_by("kind", "name")
     )
+    result.adoptions = adoptions_covering(point, day)
     return result
+
+
+def adoptions_covering(point, day):
+    """Green spaces and other assets adopted (认养) on that day whose geometry covers the point (assets app)."""
+    from django.apps import apps
+
+    if not apps.is_installed("assets"):
+        return []
+    from assets.models import Adoption
+
+    return list(
+        Adoption.objects.active_on(day)
+        .filter(asset__geom__covers=point)
+        .select_related("asset")
+        .order_by("asset__name")
+    )
 
 
 def as_dict(r):
@@ -72,5 +90,21 @@ def as_dict(r):
                 "end": a.end.isoformat() if a.end else None,
             }
             for a in r.areas
+        ]
+        + [
+            {
+                "id": None,
+                "adoption": a.id,
+                "kind": "adoption",
+                "kind_label": str(ResponsibilityArea.Kind.ADOPTION.label),
+                "name": a.asset.name,
+                # an organisation by its name; a household adopter masked like every personal name
+                "party": a.adopter_name if a.adopter_kind == "organisation" else a.masked("adopter_name"),
+                "party_kind": a.adopter_kind,
+                "duties": [str(Duty.GREEN.label)],
+                "start": a.start.isoformat(),
+                "end": a.end.isoformat() if a.end else None,
+            }
+            for a in r.adoptions
         ],
     }
