@@ -44,9 +44,10 @@ def types_from(value):
     found = []
     for v in wanted:
         t = None
-        if len(v) == 4 and v.isdigit():
+        digits = v.isascii() and v.isdigit()  # "¹" is a digit to str.isdigit() but not to int()
+        if len(v) == 4 and digits:
             t = AssetType.objects.filter(family__code=v[:2], code=v[2:]).first()
-        elif v.isdigit():
+        elif digits and len(v) < 10:
             t = AssetType.objects.filter(pk=int(v)).first()
         if t is None:
             raise exceptions.ValidationError({"type": _("Unknown asset type %(code)s.") % {"code": v}})

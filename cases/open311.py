@@ -113,7 +113,7 @@ def requests_view(request, fmt):
     p = request.GET
     qs = Case.objects.select_related("category")
     if p.get("service_request_id"):
-        ids = [i for i in p["service_request_id"].split(",") if i.strip().isdigit()]
+        ids = [i for i in p["service_request_id"].split(",") if i.strip().isascii() and i.strip().isdigit()]
         qs = qs.filter(pk__in=ids)
     else:
         try:

@@ -141,10 +141,10 @@ def resolve_handler(value):
     from responsibility.models import Party
 
     kind, _sep, ref = (value or "").partition(":")
-    if kind == "user" and ref.isdigit():
+    if kind == "user" and ref.isascii() and ref.isdigit():
         user = get_user_model().objects.filter(pk=int(ref), is_active=True).first()
         return Handler("worker", user=user) if user else None
-    if kind == "party" and ref.isdigit():
+    if kind == "party" and ref.isascii() and ref.isdigit():
         party = Party.objects.filter(pk=int(ref)).first()
         if party is None:
             return None

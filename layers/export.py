@@ -38,7 +38,7 @@ def unknown_format(fmt):
 def export_srid(text):
     """The EPSG code asked for ("4326", "EPSG:4547"); raises LayerFileError for an unknown one."""
     text = (text or "4326").strip()
-    crs = parse_crs(f"EPSG:{text}" if text.isdigit() else text)
+    crs = parse_crs(f"EPSG:{text}" if text.isascii() and text.isdigit() else text)
     epsg = crs.to_epsg()
     if not epsg:
         raise LayerFileError(_("Unknown CRS “%(crs)s”; give an EPSG code such as EPSG:4547.") % {"crs": text})
