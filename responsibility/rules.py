@@ -43,9 +43,10 @@ def overlaps(area):
 
 def check_area(area):
     if not area.community_id:
-        area.community = Community.objects.filter(boundary__covers=area.area.point_on_surface).first()
-        if area.community is None:
+        found = Community.objects.filter(boundary__covers=area.area.point_on_surface).first()
+        if found is None:
             raise ValidationError(gettext("This area is outside every community of the district."))
+        area.community = found
     outside = outside_area_m2(area.area, area.community.boundary)
     if outside > tolerance():
         raise ValidationError(

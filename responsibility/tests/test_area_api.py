@@ -29,8 +29,15 @@ def feature(geometry, **props):
 def test_manager_creates_a_frontage(manager_client):
     client, community = manager_client
     party = org()
-    body = feature(geos(box(10, 10, 60, 16))[0], kind="frontage", name="门前", party=party.pk, duties=["clean"],
-                   start="2026-01-01", community=community.pk)
+    body = feature(
+        geos(box(10, 10, 60, 16))[0],
+        kind="frontage",
+        name="门前",
+        party=party.pk,
+        duties=["clean"],
+        start="2026-01-01",
+        community=community.pk,
+    )
     resp = client.post("/api/v1/responsibility-areas/", body, content_type="application/json")
     assert resp.status_code == 201, resp.content
     area = ResponsibilityArea.objects.get()
@@ -39,8 +46,9 @@ def test_manager_creates_a_frontage(manager_client):
 
 def test_manager_creates_a_street_segment_from_its_centreline(manager_client):
     client, community = manager_client
-    body = feature(line((100, 400), (600, 400)), kind="road", name="一路保洁", party=org().pk, width_m=10,
-                   start="2026-01-01")
+    body = feature(
+        line((100, 400), (600, 400)), kind="road", name="一路保洁", party=org().pk, width_m=10, start="2026-01-01"
+    )
     resp = client.post("/api/v1/responsibility-areas/", body, content_type="application/json")
     assert resp.status_code == 201, resp.content
     area = ResponsibilityArea.objects.get()
@@ -62,7 +70,13 @@ def test_overlap_through_the_api_is_a_400_with_the_reason(manager_client):
 def test_non_manager_cannot_create(client):
     community = make_community()
     client.force_login(User.objects.create_user("someone", password="x-long-password-1"))
-    body = feature(geos(box(10, 10, 60, 16))[0], kind="frontage", name="甲", party=org().pk, start="2026-01-01",
-                   community=community.pk)
+    body = feature(
+        geos(box(10, 10, 60, 16))[0],
+        kind="frontage",
+        name="甲",
+        party=org().pk,
+        start="2026-01-01",
+        community=community.pk,
+    )
     assert client.post("/api/v1/responsibility-areas/", body, content_type="application/json").status_code == 403
     assert ResponsibilityArea.objects.count() == 0
