@@ -97,3 +97,119 @@ class ImportJob(TimeStampedModel):
     @property
     def finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class RasterLayer(TimeStampedModel):
+    """An imagery layer: a GeoTIFF kept as a Cloud-Optimized GeoTIFF in its own CRS (tiles reproject on the fly)."""
+
+    class Kind(models.TextChoices):
+        RGB = "rgb", _("RGB photo")
+        MULTIBAND = "multiband", _("multi-band scene")
+        NDVI = "ndvi", _("NDVI")
+        LANDCOVER = "landcover", _("land cover")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RGB)
+    acquired = models.DateField(_("acquired"), null=True, blank=True)
+    source = models.FileField(_("uploaded file"), upload_to="rasters/source/", max_length=300, blank=True)
+    cog = models.FileField(_("Cloud-Optimized GeoTIFF"), upload_to="rasters/cog/", max_length=300, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    red_band = models.PositiveSmallIntegerField(_("red band"), null=True, blank=True)
+    green_band = models.PositiveSmallIntegerField(_("green band"), null=True, blank=True)
+    blue_band = models.PositiveSmallIntegerField(_("blue band"), null=True, blank=True)
+    nir_band = models.PositiveSmallIntegerField(_("near-infrared band"), null=True, blank=True)
+    green_classes = models.CharField(
+        _("green classes"),
+        max_length=100,
+        blank=True,
+        help_text=_("Land-cover class values counted as green, e.g. 1,2"),
+    )
+    crs = models.TextField(_("CRS"), blank=True)
+    width = models.IntegerField(_("width"), default=0)
+    height = models.IntegerField(_("height"), default=0)
+    band_count = models.IntegerField(_("bands"), default=0)
+    dtype = models.CharField(_("data type"), max_length=20, blank=True)
+    stats = models.JSONField(_("band statistics"), default=list, blank=True)
+    bounds = models.PolygonField(_("bounds"), srid=4326, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
+    )
+
+    class Meta:
+        verbose_name = _("imagery layer")
+        verbose_name_plural = _("imagery layers")
+        ordering = ["-acquired", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def green_class_values(self):
+        return [float(v) for v in self.green_classes.replace(" ", "").split(",") if v]
+
+    @property
+    def has_green(self):
+        """Green coverage can be computed: NDVI, red + NIR bands, or land cover with green classes."""
+        return (
+            self.kind == self.Kind.NDVI
+            or (self.red_band is not None and self.nir_band is not None)
+            or (self.kind == self.Kind.LANDCOVER and bool(self.green_class_values))
+        )
+
+    def clean(self):
+        super().clean()
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext
+
+        errors = {}
+        for field in ("red_band", "green_band", "blue_band", "nir_band"):
+            value = getattr(self, field)
+            if value is not None and self.band_count and not 1 <= value <= self.band_count:
+                errors[field] = gettext("The image has bands 1 to %(n)s.") % {"n": self.band_count}
+        try:
+            values = self.green_class_values
+            del values
+        except ValueError:
+            errors["green_classes"] = gettext("Give class values as numbers separated by commas.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class GreenCoverage(models.Model):
+    """The share of green pixels of one raster inside one grid cell or one planning zone."""
+
+    raster = models.ForeignKey(RasterLayer, on_delete=models.CASCADE, related_name="coverage", verbose_name=_("raster"))
+    cell = models.ForeignKey(
+        "grids.GridCell", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("cell")
+    )
+    zone = models.ForeignKey(
+        "planning.Zone", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("zone")
+    )
+    share = models.FloatField(_("green share"))
+    green_m2 = models.FloatField(_("green area (m²)"))
+    area_m2 = models.FloatField(_("area covered by the image (m²)"))
+
+    class Meta:
+        verbose_name = _("green coverage")
+        verbose_name_plural = _("green coverage")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cell__isnull=False, zone__isnull=True)
+                | models.Q(cell__isnull=True, zone__isnull=False),
+                name="green_coverage_cell_or_zone",
+            ),
+            models.UniqueConstraint(fields=["raster", "cell"], name="green_coverage_raster_cell"),
+            models.UniqueConstraint(fields=["raster", "zone"], name="green_coverage_raster_zone"),
+        ]

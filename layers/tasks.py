@@ -9,3 +9,10 @@ def run_import(job_id):
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is not None and not job.finished:
         run(job)
+
+
+@app.task(name="layers.convert_raster", acks_late=True)
+def convert_raster(raster_id):
+    from layers.imagery import run_conversion
+
+    run_conversion(raster_id)

@@ -1,0 +1,360 @@
+"""Imagery: GeoTIFF validation, conversion to a Cloud-Optimized GeoTIFF, PNG tiles and green coverage.
+
+The COG keeps the data's own CRS (no resampling of the stored pixels, so measurements run on the original grid);
+tiles are reprojected to web mercator on the fly by rio-tiler, and green coverage reprojects the cell polygons
+to the raster's CRS instead of the raster to the cells'.
+"""
+
+import logging
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import rasterio
+import shapely
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rasterio.errors import RasterioIOError
+from rasterio.warp import transform_bounds
+
+log = logging.getLogger(__name__)
+
+MAX_PIXELS_DEFAULT = 400_000_000
+MAX_BANDS = 32
+NDVI_RESCALE = (-1.0, 1.0)
+
+
+class RasterError(ValueError):
+    """A clear message about why an image cannot be used."""
+
+
+def max_pixels():
+    return settings.LAYERS.get("MAX_RASTER_PIXELS", MAX_PIXELS_DEFAULT)
+
+
+def inspect(path):
+    """Open the file with rasterio and return its metadata; RasterError for anything unusable."""
+    try:
+        with rasterio.open(path) as src:
+            if src.driver != "GTiff":
+                raise RasterError(_("The file is not a GeoTIFF (it reads as %(driver)s).") % {"driver": src.driver})
+            if src.crs is None:
+                raise RasterError(_("The image has no coordinate reference system; georeference it first."))
+            if src.width * src.height > max_pixels():
+                raise RasterError(
+                    _("The image has %(n)s pixels; at most %(max)s are accepted.")
+                    % {"n": src.width * src.height, "max": max_pixels()}
+                )
+            if not 1 <= src.count <= MAX_BANDS:
+                raise RasterError(
+                    _("The image has %(n)s bands; 1 to %(max)s are accepted.") % {"n": src.count, "max": MAX_BANDS}
+                )
+            try:
+                west, south, east, north = transform_bounds(src.crs, "EPSG:4326", *src.bounds, densify_pts=21)
+            except Exception as exc:
+                raise RasterError(_("The image's CRS cannot be converted to longitude/latitude.")) from exc
+            if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+                raise RasterError(_("The image's bounds are not on the earth; check its CRS."))
+            # Read one small overview-level window: a truncated or corrupt file fails here, not in the worker.
+            src.read(1, out_shape=(min(src.height, 64), min(src.width, 64)))
+            return {
+                "crs": src.crs.to_wkt(),
+                "width": src.width,
+                "height": src.height,
+                "band_count": src.count,
+                "dtype": src.dtypes[0],
+                "bounds": (west, south, east, north),
+            }
+    except RasterError:
+        raise
+    except (RasterioIOError, rasterio.errors.RasterioError) as exc:
+        raise RasterError(_("The file cannot be read as a GeoTIFF (corrupt or not an image).")) from exc
+
+
+def bounds_polygon(bounds):
+    from django.contrib.gis.geos import Polygon
+
+    poly = Polygon.from_bbox(bounds)
+    poly.srid = 4326
+    return poly
+
+
+def convert(layer, publish=lambda step: None):
+    """Write the layer's COG from its uploaded source, record its statistics, then compute green coverage."""
+    from rio_cogeo.cogeo import cog_translate
+    from rio_cogeo.profiles import cog_profiles
+
+    source = Path(layer.source.path)
+    target_name = f"rasters/cog/{layer.pk}.tif"
+    target = Path(settings.MEDIA_ROOT) / target_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(source) as src:
+        profile = cog_profiles.get("deflate")
+        profile.update(blockxsize=256, blockysize=256)
+        cog_translate(src, str(target), profile, in_memory=False, quiet=True, overview_resampling="average")
+    publish(1)
+    with rasterio.open(target) as cog:
+        stats = []
+        for band in range(1, cog.count + 1):
+            data = cog.read(band, masked=True, out_shape=(min(cog.height, 1024), min(cog.width, 1024)))
+            valid = data.compressed()
+            if valid.size:
+                lo, hi = np.percentile(valid, [2, 98])
+                stats.append({"min": float(valid.min()), "max": float(valid.max()), "p2": float(lo), "p98": float(hi)})
+            else:
+                stats.append({"min": 0.0, "max": 0.0, "p2": 0.0, "p98": 0.0})
+    layer.cog.name = target_name
+    layer.stats = stats
+    layer.save(update_fields=["cog", "stats", "updated_at"])
+    if layer.has_green:
+        compute_coverage(layer)
+    publish(2)
+
+
+# --- tiles -------------------------------------------------------------------------------------------------------
+
+
+class TileParams:
+    def __init__(self, layer, bands=None, rescale=None, colormap=None):
+        self.layer = layer
+        self.indexes = bands or default_bands(layer)
+        self.rescale = rescale
+        self.colormap = colormap
+
+
+def default_bands(layer):
+    if layer.kind in (layer.Kind.NDVI, layer.Kind.LANDCOVER) or layer.band_count < 3:
+        return [1]
+    roles = [layer.red_band, layer.green_band, layer.blue_band]
+    return roles if all(roles) else [1, 2, 3]
+
+
+def parse_tile_params(layer, query):
+    """bands=1,2,3 · rescale=0,255 (one range for all bands, or min,max;min,max per band) · colormap=rdylgn."""
+    bands = None
+    if query.get("bands"):
+        try:
+            bands = [int(b) for b in query["bands"].split(",")]
+        except ValueError as exc:
+            raise RasterError(_("bands must be band numbers separated by commas.")) from exc
+        if len(bands) not in (1, 3) or not all(1 <= b <= layer.band_count for b in bands):
+            raise RasterError(_("Choose 1 or 3 bands between 1 and %(n)s.") % {"n": layer.band_count})
+    rescale = None
+    if query.get("rescale"):
+        try:
+            ranges = [tuple(float(v) for v in part.split(",")) for part in query["rescale"].split(";")]
+        except ValueError as exc:
+            raise RasterError(_("rescale must be min,max.")) from exc
+        if not all(len(r) == 2 and r[0] < r[1] for r in ranges):
+            raise RasterError(_("rescale must be min,max with min below max."))
+        rescale = ranges
+    colormap = query.get("colormap") or None
+    if colormap:
+        from rio_tiler.colormap import cmap
+
+        if colormap not in cmap.list():
+            raise RasterError(_("Unknown colormap %(name)s.") % {"name": colormap})
+    return TileParams(layer, bands, rescale, colormap)
+
+
+def render_tile(params, z, x, y):
+    """PNG bytes of one XYZ tile, or None when the tile lies outside the image."""
+    from rio_tiler.colormap import cmap
+    from rio_tiler.errors import TileOutsideBounds
+    from rio_tiler.io import Reader
+
+    layer = params.layer
+    with Reader(layer.cog.path) as reader:
+        if not reader.tile_exists(x, y, z):
+            return None
+        try:
+            img = reader.tile(x, y, z, tilesize=256, indexes=params.indexes)
+        except TileOutsideBounds:
+            return None
+    rescale = params.rescale
+    colormap_name = params.colormap
+    if layer.kind == layer.Kind.NDVI and len(params.indexes) == 1:
+        rescale = rescale or [NDVI_RESCALE]
+        colormap_name = colormap_name or "rdylgn"
+    if rescale is None and img.data.dtype != np.uint8 and layer.kind != layer.Kind.LANDCOVER:
+        rescale = (
+            [
+                (layer.stats[i - 1]["p2"], max(layer.stats[i - 1]["p98"], layer.stats[i - 1]["p2"] + 1e-9))
+                for i in params.indexes
+            ]
+            if layer.stats
+            else None
+        )
+    if rescale:
+        if len(rescale) == 1:
+            rescale = rescale * len(params.indexes)
+        img.rescale(in_range=rescale)
+    elif img.data.dtype != np.uint8:
+        img.array = np.ma.MaskedArray(np.clip(img.array, 0, 255).astype("uint8"), mask=img.array.mask)
+    colormap = cmap.get(colormap_name) if colormap_name and len(params.indexes) == 1 else None
+    return img.render(img_format="PNG", colormap=colormap)
+
+
+# --- green coverage ----------------------------------------------------------------------------------------------
+
+
+def green_mask(layer, src):
+    """A uint8 array: 1 green, 0 not green, 255 no data (read at full resolution)."""
+    threshold = settings.LAYERS["NDVI_THRESHOLD"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if layer.kind == layer.Kind.LANDCOVER and layer.green_class_values:
+            data = src.read(1, masked=True)
+            green = np.isin(data.filled(np.nan if data.dtype.kind == "f" else 0), layer.green_class_values)
+            invalid = np.ma.getmaskarray(data)
+        elif layer.kind == layer.Kind.NDVI:
+            data = src.read(1, masked=True).astype("float64")
+            green = data.filled(-np.inf) > threshold
+            invalid = np.ma.getmaskarray(data) | ~np.isfinite(data.filled(np.nan))
+        else:
+            red = src.read(layer.red_band, masked=True).astype("float64")
+            nir = src.read(layer.nir_band, masked=True).astype("float64")
+            total = nir + red
+            ndvi = (nir - red) / total
+            invalid = np.ma.getmaskarray(ndvi) | (total.filled(0) == 0)
+            green = ndvi.filled(-np.inf) > threshold
+    mask = np.where(green, 1, 0).astype("uint8")
+    mask[invalid] = 255
+    return mask
+
+
+def areas_targets():
+    """(kind, queryset) pairs whose polygons get a coverage row: grid cells, and planning zones when installed."""
+    from django.apps import apps
+
+    from grids.models import GridCell
+
+    out = [("cell", GridCell.objects.all())]
+    if apps.is_installed("planning"):
+        out.append(("zone", apps.get_model("planning", "Zone").objects.all()))
+    return out
+
+
+def compute_coverage(layer):
+    """Share of green pixels per cell and zone, weighted by the fraction of each pixel inside (exactextract)."""
+    from exactextract import exact_extract
+
+    from layers.models import GreenCoverage
+
+    bbox = layer.bounds
+    rows = []
+    with rasterio.open(layer.cog.path) as src, tempfile.TemporaryDirectory() as tmp:
+        mask = green_mask(layer, src)
+        profile = {
+            "driver": "GTiff",
+            "width": src.width,
+            "height": src.height,
+            "count": 1,
+            "dtype": "uint8",
+            "nodata": 255,
+            "crs": src.crs,
+            "transform": src.transform,
+            "compress": "deflate",
+            "tiled": True,
+        }
+        mask_path = Path(tmp) / "green.tif"
+        with rasterio.open(mask_path, "w", **profile) as dst:
+            dst.write(mask, 1)
+        del mask
+        pixel_area = abs(src.transform.a * src.transform.e - src.transform.b * src.transform.d)
+        to_raster = pyproj.Transformer.from_crs("EPSG:4326", src.crs, always_xy=True)
+        centre = bbox.centroid
+        from common.geometry import metric_srid
+
+        to_metric = pyproj.Transformer.from_crs("EPSG:4326", f"EPSG:{metric_srid(centre.x, centre.y)}", always_xy=True)
+        for kind, queryset in areas_targets():
+            found = list(queryset.filter(boundary__intersects=bbox).values_list("pk", "boundary"))
+            if not found:
+                continue
+            ids = [pk for pk, _geom in found]
+            shapes = shapely.from_wkb([bytes(geom.wkb) for _pk, geom in found])
+            in_raster = shapely.transform(shapes, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1])))
+            in_metres = shapely.transform(shapes, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
+            features = [
+                {"type": "Feature", "properties": {"fid": i}, "geometry": shapely.geometry.mapping(g)}
+                for i, g in zip(range(len(ids)), in_raster, strict=True)
+            ]
+            result = exact_extract(str(mask_path), features, ["mean", "count"], include_cols=["fid"])
+            ratio = shapely.area(in_metres) / np.maximum(shapely.area(in_raster), 1e-30)
+            for feature in result:
+                props = feature["properties"]
+                i = int(props["fid"])
+                count = props["count"] or 0.0
+                if count <= 0:
+                    continue
+                share = float(props["mean"])
+                area = float(count * pixel_area * ratio[i])
+                rows.append(
+                    GreenCoverage(
+                        raster=layer, share=share, green_m2=share * area, area_m2=area, **{f"{kind}_id": ids[i]}
+                    )
+                )
+    with transaction.atomic():
+        GreenCoverage.objects.filter(raster=layer).delete()
+        GreenCoverage.objects.bulk_create(rows)
+    return rows
+
+
+# --- jobs --------------------------------------------------------------------------------------------------------
+
+
+def progress_key(raster_id):
+    return f"raster-{raster_id}"
+
+
+STEPS = 2
+
+
+def create_layer(file, name, **fields):
+    """Validate the file and create its layer (status queued); RasterError and nothing kept when it is unusable."""
+    from layers.models import RasterLayer
+
+    layer = RasterLayer(name=name, original_name=Path(file.name).name[:255], **fields)
+    layer.source.save(f"{Path(file.name).stem[:80]}.tif", file, save=False)
+    try:
+        info = inspect(layer.source.path)
+        for key in ("crs", "width", "height", "band_count", "dtype"):
+            setattr(layer, key, info[key])
+        layer.bounds = bounds_polygon(info["bounds"])
+        layer.full_clean()
+        layer.save()
+    except Exception:
+        Path(layer.source.path).unlink(missing_ok=True)
+        raise
+    return layer
+
+
+def run_conversion(raster_id):
+    from layers import progress
+    from layers.models import RasterLayer
+
+    layer = RasterLayer.objects.filter(pk=raster_id).first()
+    if layer is None or layer.finished:
+        return
+    key = progress_key(layer.pk)
+    layer.status = RasterLayer.Status.RUNNING
+    layer.save(update_fields=["status", "updated_at"])
+    progress.publish(key, 0, STEPS, layer.status)
+    try:
+        convert(layer, publish=lambda step: progress.publish(key, step, STEPS, RasterLayer.Status.RUNNING))
+    except Exception as exc:
+        log.exception("raster %s failed", layer.pk)
+        if layer.cog:
+            Path(layer.cog.path).unlink(missing_ok=True)
+        layer.coverage.all().delete()
+        layer.cog.name = ""
+        layer.status = RasterLayer.Status.FAILED
+        message = str(exc) if isinstance(exc, RasterError) else _("The image could not be converted: %(error)s")
+        layer.error = message % {"error": exc.__class__.__name__} if "%(error)s" in message else message
+        layer.save(update_fields=["cog", "status", "error", "updated_at"])
+        progress.publish(key, 0, STEPS, layer.status)
+        return
+    layer.status = RasterLayer.Status.DONE
+    layer.save(update_fields=["status", "updated_at"])
+    progress.publish(key, STEPS, STEPS, layer.status)
