@@ -14,7 +14,7 @@ from PIL import Image
 from pyproj import Transformer
 from rio_cogeo.cogeo import cog_validate
 
-from grids.tests.factories import ORIGIN, UTM, make_cells, make_community
+from grids.tests.factories import ORIGIN, UTM, geos, make_cells, make_community
 from layers.models import GreenCoverage, RasterLayer
 from layers.tests import rasters
 
@@ -55,7 +55,10 @@ def expected_share(cell, transform, ndvi, threshold):
 
 
 def test_command_converts_to_a_cog_and_green_coverage_matches_numpy(db, tmp_path, media, settings):
+    from planning.models import Zone
+
     cells = make_cells(make_community())
+    zone = Zone.objects.create(name="改造片区", boundary=geos(shapely.Polygon([(100, 100), (700, 150), (400, 700)])))
     path, transform, ndvi = rasters.scene(tmp_path / "scene.tif")
     call_command(
         "import_raster",
@@ -90,6 +93,9 @@ def test_command_converts_to_a_cog_and_green_coverage_matches_numpy(db, tmp_path
         assert row.area_m2 == pytest.approx(area, rel=0.002)
         assert row.green_m2 == pytest.approx(share * area, rel=0.003)
         shares.append(share)
+    share, area = expected_share(zone, transform, ndvi, threshold)
+    row = GreenCoverage.objects.get(raster=layer, zone=zone)
+    assert abs(row.share - share) < 0.001 and row.area_m2 == pytest.approx(area, rel=0.002)
     # The west cells are mostly green, the east ones mostly not: the test raster is not trivially uniform.
     assert max(shares) > 0.8 and min(shares) < 0.3
 
@@ -250,3 +256,53 @@ def test_upload_runs_on_the_worker_and_the_page_shows_coverage(client, admin, ce
     assert "raster-map" in page and "/tiles/{z}/{x}/{y}.png" in page
     coverage = client.get(f"/layers/raster/{layer.pk}/coverage/").json()
     assert sorted(f["properties"]["label"] for f in coverage["features"]) == sorted(c.code for c in cells)
+
+
+def login(page, live_server, next_url):
+    User.objects.create_superuser("boss", "boss@example.com", "pass-word-123")
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "pass-word-123")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(f"**{next_url}")
+
+
+def test_browser_upload_converts_and_shows_tiles_and_coverage(page, live_server, celery_worker, tmp_path):
+    make_cells(make_community())
+    path, _t, _n = rasters.scene(tmp_path / "scene.tif")
+    login(page, live_server, "/layers/raster/")
+    page.set_input_files("input[name=file]", str(path))
+    page.fill("input[name=name]", "航拍 2024")
+    page.select_option("select[name=kind]", "multiband")
+    page.fill("input[name=red_band]", "1")
+    page.fill("input[name=nir_band]", "2")
+    page.click("#raster-upload button[type=submit]")
+    page.wait_for_selector("#raster-map .leaflet-tile-loaded", timeout=60000)
+    page.wait_for_selector("path.coverage-cell", state="attached", timeout=15000)
+    assert page.locator("path.coverage-cell").count() == 4
+    assert page.locator("#coverage-table .coverage-row").count() == 4
+    page.screenshot(path=str(tmp_path / "raster.png"))
+
+
+def test_browser_swipe_clips_the_before_layer(page, live_server, tmp_path):
+    path, (z, x, y) = rasters.rgb_tile(tmp_path / "rgb.tif")
+    for name in ("改造前", "改造后"):
+        call_command("import_raster", str(path), "--name", name, stdout=io.StringIO())
+    before, after = RasterLayer.objects.get(name="改造前"), RasterLayer.objects.get(name="改造后")
+    login(page, live_server, "/layers/raster/")
+    page.check(f"input[name=before][value='{before.pk}']")
+    page.check(f"input[name=after][value='{after.pk}']")
+    page.click("#compare-form button[type=submit]")
+    page.wait_for_selector(".before-tiles .leaflet-tile-loaded, .before-tiles.leaflet-layer img", state="attached")
+    box = page.locator("#compare-map").bounding_box()
+    divider = page.locator("#swipe-divider").bounding_box()
+    assert abs(divider["x"] + divider["width"] / 2 - (box["x"] + box["width"] / 2)) < 3
+    page.mouse.move(divider["x"] + 3, divider["y"] + 50)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.25, divider["y"] + 50, steps=5)
+    page.mouse.up()
+    clip = page.evaluate("() => document.querySelector('.leaflet-before-pane').style.clip")
+    right = float(clip.split(",")[1].strip().removesuffix("px"))
+    left = float(clip.split(",")[3].strip().removesuffix("px)"))
+    assert abs((right - left) - box["width"] * 0.25) < 3
+    page.screenshot(path=str(tmp_path / "compare.png"))
