@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rasterio.errors import RasterioIOError
 from rasterio.warp import transform_bounds
+from rasterio.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ def inspect(path):
                 raise RasterError(_("The image's CRS cannot be converted to longitude/latitude.")) from exc
             if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
                 raise RasterError(_("The image's bounds are not on the earth; check its CRS."))
-            # Read one small overview-level window: a truncated or corrupt file fails here, not in the worker.
-            src.read(1, out_shape=(min(src.height, 64), min(src.width, 64)))
+            # Read the first and the last pixels of every band: a truncated or corrupt file fails here, not later.
+            src.read(window=Window(0, 0, 1, 1))
+            src.read(window=Window(src.width - 1, src.height - 1, 1, 1))
             return {
                 "crs": src.crs.to_wkt(),
                 "width": src.width,

@@ -160,6 +160,23 @@ def test_ndvi_raster_tiles_use_a_colormap(client, admin, tmp_path):
     assert low[0] > low[1] and high[1] > high[0]  # red for bare ground, green for vegetation
 
 
+def test_uploading_needs_the_permission(client, db, tmp_path):
+    assert "/accounts/login/" in client.get("/layers/raster/")["Location"]
+    client.force_login(User.objects.create_user("clerk", password="pass-word-123"))
+    page = client.get("/layers/raster/")
+    assert page.status_code == 200 and 'id="raster-upload"' not in page.content.decode()
+    path, _t, _n = rasters.scene(tmp_path / "s.tif", width=16, height=16)
+    response = client.post("/layers/raster/", {"file": SimpleUploadedFile("s.tif", path.read_bytes()), "name": "s"})
+    assert response.status_code == 403 and not RasterLayer.objects.exists()
+
+
+def truncated(tmp_path):
+    """A real GeoTIFF cut in the middle of its pixel data (the header and directory still read)."""
+    path, _t, _n = rasters.scene(tmp_path / "good.tif", width=300, height=300)
+    data = path.read_bytes()
+    return data[: len(data) // 2]
+
+
 def corrupt(tmp_path):
     path, _t, _n = rasters.scene(tmp_path / "good.tif", width=64, height=64)
     data = path.read_bytes()
@@ -179,6 +196,7 @@ def no_crs(tmp_path):
     "make,message",
     [
         (corrupt, "cannot be read as a GeoTIFF"),
+        (truncated, "cannot be read as a GeoTIFF"),
         (no_crs, "no coordinate reference system"),
         (lambda tmp_path: b"just text", "cannot be read as a GeoTIFF"),
     ],
