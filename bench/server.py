@@ -56,6 +56,8 @@ class Gunicorn:
                 "sync",
                 "--keep-alive",
                 "30",
+                "--timeout",
+                "900",  # slow pages are measured, not killed
                 "--log-level",
                 "warning",
             ],
@@ -94,14 +96,14 @@ class Gunicorn:
 class Client:
     """One keep-alive connection; get() returns (status, body) and reconnects when the server closed it."""
 
-    def __init__(self, port, host="127.0.0.1"):
-        self.host, self.port = host, port
+    def __init__(self, port, host="127.0.0.1", timeout=60):
+        self.host, self.port, self.timeout = host, port, timeout
         self.conn = None
 
     def get(self, path, headers=None):
         for attempt in (0, 1):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             try:
                 self.conn.request("GET", path, headers=headers or {})
                 resp = self.conn.getresponse()
