@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from common.api import BBoxFilter, GeoPagination, ModelRulesMixin, ViewPermissions
+from common.api import BBoxFilter, GeoPagination, ModelRulesMixin, Pagination, ViewPermissions
 from grids.models import Building, Compound, Household
 from planning import consent as consent_service
 from planning import stats as stats_service
@@ -36,6 +36,7 @@ class ZoneSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
         queryset=Building.objects.all(), many=True, write_only=True, required=False
     )
     compounds = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    buffer_m = serializers.FloatField(min_value=0, max_value=500, required=False)
 
     class Meta:
         model = Zone
@@ -81,9 +82,10 @@ class ZoneViewSet(viewsets.ModelViewSet):
     @action(detail=False, methods=["post"])
     def preview(self, request):
         """The statistics a zone with this geometry would have, without saving it."""
-        feature = dict(request.data)
-        feature["properties"] = {**(feature.get("properties") or {}), "name": "preview"}
-        data = ZoneSerializer(data=feature)
+        props = request.data.get("properties") if isinstance(request.data, dict) else None
+        if not isinstance(props, dict):
+            raise ValidationError(gettext("Send a GeoJSON Feature with a geometry or with compound_ids."))
+        data = ZoneSerializer(data={**request.data, "properties": {**props, "name": "preview"}})
         data.is_valid(raise_exception=True)
         with transaction.atomic():
             zone = data.save()
@@ -131,6 +133,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Project.objects.select_related("zone")
     permission_classes = [permissions.IsAuthenticated]
+    pagination_class = Pagination
 
     class Serializer(serializers.ModelSerializer):
         class Meta:
@@ -145,6 +148,8 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     def _project_for_votes(self, pk):
         if not self.request.user.has_perm("planning.add_vote"):
             raise PermissionDenied(gettext("Only grid workers and planners see and record votes."))
+        if not str(pk).isdigit():
+            raise NotFound()
         return get_object_or_404(Project.objects.select_related("zone"), pk=pk)
 
     @action(detail=True, methods=["post"], serializer_class=VoteSerializer)

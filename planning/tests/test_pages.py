@@ -202,3 +202,21 @@ def test_progress_is_updated_and_bad_progress_is_refused(client, published, plan
     res = client.post(url, {"action": "progress", "item": item.pk, "progress_pct": "140"}, follow=True)
     item.refresh_from_db()
     assert item.progress_pct == 40 and "less than or equal to 100" in res.content.decode()
+
+
+def test_bad_api_requests_get_clear_client_errors(client, planner):
+    _c, _z, project = eligible_setup(make_community())
+    client.force_login(planner)
+    assert client.get("/api/v1/renovation-projects/").json()["results"][0]["id"] == project.pk
+    assert client.get("/api/v1/renovation-projects/abc/consent/").status_code == 404
+    assert client.get(f"/api/v1/renovation-projects/{project.pk}/consent/").json()["households"] == 9
+    res = client.post("/api/v1/zones/preview/", {"properties": "x", "geometry": "{}"})  # a form, not a Feature
+    assert res.status_code == 400 and "GeoJSON Feature" in res.content.decode()
+    res = client.post(
+        "/api/v1/zones/preview/",
+        {"type": "Feature", "properties": {"compound_ids": [-5]}},
+        content_type="application/json",
+    )
+    assert res.status_code == 400
+    assert client.get(f"/api/v1/zones/{_z.pk}/adjacent/?distance=abc").status_code == 400
+    assert client.get(f"/api/v1/zones/{_z.pk}/adjacent/?distance=99999").status_code == 400
