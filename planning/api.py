@@ -128,6 +128,12 @@ class VoteSerializer(serializers.Serializer):
     choice = serializers.ChoiceField(choices=Vote.Choice.choices)
 
 
+class ProjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = ["id", "name", "zone", "stage", "published_on", "comment_days"]
+
+
 class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     """Projects (read) with the consent survey: record a vote, consent rates, households not yet voted."""
 
@@ -135,12 +141,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = Pagination
 
-    class Serializer(serializers.ModelSerializer):
-        class Meta:
-            model = Project
-            fields = ["id", "name", "zone", "stage", "published_on", "comment_days"]
-
-    serializer_class = Serializer
+    serializer_class = ProjectSerializer
 
     def get_queryset(self):
         return self.queryset if self.request.user.has_perm("planning.view_project") else Project.objects.none()
