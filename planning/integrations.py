@@ -19,7 +19,35 @@ def extra_statistics(zone, srid):
         stats["assets"] = asset_statistics(zone, srid)
     if apps.is_installed("cases"):
         stats["cases"] = case_statistics(zone)
+    if apps.is_installed("layers"):
+        stats["imagery"] = imagery_coverage(zone)
     return stats
+
+
+def imagery_coverage(zone):
+    """Green coverage of the zone on each processed image (layers' NDVI / land-cover classification).
+
+    The layers app computes coverage when an image is processed; for a new or redrawn zone it is computed again
+    here, with the same service, for the images that overlap the zone.
+    """
+    from layers import imagery
+    from layers.models import GreenCoverage, RasterLayer
+
+    for layer in RasterLayer.objects.filter(status=RasterLayer.Status.DONE, bounds__intersects=zone.boundary):
+        imagery.compute_coverage(layer)
+    rows = (
+        GreenCoverage.objects.filter(zone=zone).select_related("raster").order_by("-raster__acquired", "raster__name")
+    )
+    return [
+        {
+            "raster": r.raster.name,
+            "acquired": r.raster.acquired.isoformat() if r.raster.acquired else None,
+            "share_pct": round(r.share * 100, 1),
+            "green_m2": round(r.green_m2, 1),
+            "area_m2": round(r.area_m2, 1),
+        }
+        for r in rows
+    ]
 
 
 def case_statistics(zone, days=365):
