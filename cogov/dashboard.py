@@ -199,7 +199,8 @@ def children(scope, period):
         return []
     model = MODELS[level]
     parent = {"street": "district", "community": "street", "cell": "community"}[level]
-    units = model.objects.filter(**{parent: scope.obj}).order_by("code")
+    related = {"street": ["district"], "community": ["street__district"], "cell": []}[level]
+    units = model.objects.filter(**{parent: scope.obj}).select_related(*related).order_by("code")
     figs = by_unit(scope, period, level)
     empty = _household_figures({k: 0 for k in HOUSEHOLD_AGG}) | {"issued": 0, "redeemed": 0}
     return [
