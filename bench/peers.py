@@ -1,5 +1,5 @@
-"""Peer servers the benchmarks compare against (tipg), in a virtual environment of their own under .local/bench-peers,
-installed from bench/peers.txt on first use: they are measured, never imported by the project."""
+"""Peers the benchmarks compare against (tipg, rasterstats), in a virtual environment of their own under
+.local/bench-peers, installed from bench/peers.txt on first use: they are measured, never imported by the project."""
 
 import hashlib
 import os

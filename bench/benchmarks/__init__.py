@@ -4,6 +4,7 @@
 def all_benchmarks():
     from bench.benchmarks.assignment import Assignment
     from bench.benchmarks.cases import CaseIntake
+    from bench.benchmarks.coverage import GreenCoverage
     from bench.benchmarks.dashboard import Dashboard
     from bench.benchmarks.responsibility import ResponsibilityLookup
     from bench.benchmarks.tiles import VectorTiles
@@ -15,4 +16,5 @@ def all_benchmarks():
         VectorTiles("building"),
         CaseIntake(),
         Dashboard(),
+        GreenCoverage(),
     ]
