@@ -15,6 +15,7 @@ BARE_SQL = f"""UPDATE {H} h SET cell_id = c.id, community_id = c.community_id
                  FROM {C} c
                 WHERE ST_Covers(c.boundary, h.location)"""
 
+
 def vacuum():
     """Clear the dead rows of the previous run so that every run starts from the same table state."""
     with connection.cursor() as cur:
