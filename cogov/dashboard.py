@@ -219,7 +219,8 @@ def cell_map(scope, period):
     target = {"street": "community__street_id", "community": "community_id", "cell": "id"}[child]
     empty = _household_figures({k: 0 for k in HOUSEHOLD_AGG}) | {"issued": 0, "redeemed": 0}
     features = []
-    for c in scope.cells.annotate(gj=AsGeoJSON("boundary", precision=6)).values("id", "code", "name", "gj", target):
+    cells = scope.cells.annotate(gj=AsGeoJSON("boundary", precision=6)).order_by("code")
+    for c in cells.values("id", "code", "name", "gj", target):
         features.append(
             {
                 "type": "Feature",

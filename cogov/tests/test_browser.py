@@ -19,8 +19,9 @@ def test_drill_down_from_district_to_grid_cell(live_server, page):
     page.wait_for_selector("#dashboard-map[data-ready='1']")
     assert page.locator("path.dash-cell").count() == 8  # every cell of the district on the choropleth
 
-    # a cell on the district map leads to its street
-    page.locator("path.dash-cell").first.click()
+    # a cell of the first community on the district map leads to its street
+    first = GridCell.objects.filter(community=c1).order_by("code").values_list("code", flat=True)[0]
+    page.locator(f"path.dash-cell[data-code='{first}']").click()
     page.wait_for_url(f"**/dashboard/street/{c1.street.pk}/**")
     page.wait_for_selector("#dashboard-map[data-ready='1']")
 
