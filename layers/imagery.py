@@ -211,17 +211,21 @@ def green_mask(layer, src):
             green = np.isin(data.filled(np.nan if data.dtype.kind == "f" else 0), layer.green_class_values)
             invalid = np.ma.getmaskarray(data)
         elif layer.kind == layer.Kind.NDVI:
-            data = src.read(1, masked=True).astype("float64")
-            green = data.filled(-np.inf) > threshold
-            invalid = np.ma.getmaskarray(data) | ~np.isfinite(data.filled(np.nan))
+            data = src.read(1, masked=True)  # compared in its own type: no float64 copy of a large scene
+            values = data.data
+            invalid = np.ma.getmaskarray(data)
+            if values.dtype.kind == "f":
+                invalid = invalid | ~np.isfinite(values)
+            green = values > threshold
+            del data, values
         else:
-            red = src.read(layer.red_band, masked=True).astype("float64")
-            nir = src.read(layer.nir_band, masked=True).astype("float64")
+            red = src.read(layer.red_band, masked=True).astype("float32")
+            nir = src.read(layer.nir_band, masked=True).astype("float32")
             total = nir + red
             ndvi = (nir - red) / total
             invalid = np.ma.getmaskarray(ndvi) | (total.filled(0) == 0)
             green = ndvi.filled(-np.inf) > threshold
-    mask = np.where(green, 1, 0).astype("uint8")
+    mask = green.astype("uint8")
     mask[invalid] = 255
     return mask
 
@@ -257,8 +261,9 @@ def compute_coverage(layer):
             "nodata": 255,
             "crs": src.crs,
             "transform": src.transform,
-            "compress": "deflate",
-            "tiled": True,
+            "tiled": True,  # uncompressed: a temporary file read once, where deflate cost seconds per scene
+            "blockxsize": 512,
+            "blockysize": 512,
         }
         mask_path = Path(tmp) / "green.tif"
         with rasterio.open(mask_path, "w", **profile) as dst:
