@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import GeometryDistance, Transform
 from django.contrib.gis.geos import Point
-from django.db.models import BooleanField, Count, Exists, FloatField, Func, OuterRef, Q, Subquery, Value
+from django.db import connection
+from django.db.models import BooleanField, Exists, FloatField, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -104,12 +105,56 @@ class CellCoverage:
         return round(100.0 * self.covered / self.households, 1) if self.households else None
 
 
+def _household_counts(cells, types, radius_m, srid, lat):
+    """{cell id: (households, households within radius_m metres of an asset of `types`)} in one statement.
+
+    The assets that can reach a cell are found once per cell through the GiST index (within the radius, in
+    degrees, of its boundary) and gathered into one multipoint in metres; each household of the cell is then
+    measured against that multipoint only. The same answer as probing the index once per household, for a
+    fraction of the cost when the cells hold thousands of households. The tables are read through the models'
+    own querysets (soft-deleted households and the asset filters apply).
+    """
+    from grids.models import Household
+
+    cell_sql, cell_params = cells.order_by().values("pk").query.sql_with_params()
+    hh_sql, hh_params = Household.objects.order_by().values("cell_id", "location").query.sql_with_params()
+    asset_sql, asset_params = (
+        Asset.objects.filter(type__in=types, anchor__isnull=False).order_by().values("anchor").query.sql_with_params()
+    )
+    sql = f"""
+        WITH scope AS MATERIALIZED (
+            SELECT c.id, c.boundary FROM {connection.ops.quote_name(cells.model._meta.db_table)} c
+             WHERE c.id = ANY(ARRAY({cell_sql}))),
+        near AS (
+            SELECT s.id AS cell_id, ST_Collect(ST_Transform(a.anchor, %s)) AS pts
+              FROM scope s JOIN ({asset_sql}) a ON ST_DWithin(a.anchor, s.boundary, %s)
+             GROUP BY s.id)
+        SELECT h.cell_id, count(*),
+               count(*) FILTER (WHERE n.pts IS NOT NULL AND ST_DWithin(n.pts, ST_Transform(h.location, %s), %s))
+          FROM ({hh_sql}) h
+          JOIN scope s ON s.id = h.cell_id
+          LEFT JOIN near n ON n.cell_id = h.cell_id
+         GROUP BY h.cell_id"""
+    params = (
+        *cell_params,
+        srid,
+        *asset_params,
+        _metres_to_degrees(radius_m, lat),
+        *hh_params,
+        srid,
+        float(radius_m),
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return {cell_id: (n, covered) for cell_id, n, covered in cur.fetchall()}
+
+
 def service_area(types, radius_m, cells):
     """Per grid cell: households, and how many lie within radius_m metres of an asset of `types`.
 
     Households appear as counts only. Returns (rows, uncovered buildings queryset).
     """
-    from grids.models import Building, Household
+    from grids.models import Building
 
     radius_m = float(radius_m)
     first = cells.first()
@@ -117,24 +162,16 @@ def service_area(types, radius_m, cells):
         return [], Building.objects.none()
     c = first.boundary.centroid
     srid = metric_srid(c.x, c.y)
-    in_cell = Household.objects.filter(cell=OuterRef("pk")).order_by().values("cell")
-    total = Subquery(in_cell.annotate(n=Count("pk")).values("n"))
-    covered = Subquery(
-        in_cell.filter(_covered(OuterRef("location"), types, radius_m, srid, c.y)).annotate(n=Count("pk")).values("n")
-    )
-    rows = (
-        cells.select_related("community")
-        .annotate(households_n=Coalesce(total, 0), covered_n=Coalesce(covered, 0))
-        .order_by("code")
-    )
+    counts = _household_counts(cells, types, radius_m, srid, c.y)
+    rows = cells.select_related("community").order_by("code")
     result = [
         CellCoverage(
             id=r.pk,
             code=r.code,
             name=r.name,
             community=r.community.name,
-            households=r.households_n,
-            covered=r.covered_n,
+            households=counts.get(r.pk, (0, 0))[0],
+            covered=counts.get(r.pk, (0, 0))[1],
             boundary=r.boundary,
         )
         for r in rows
