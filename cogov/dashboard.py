@@ -192,6 +192,34 @@ def by_unit(scope, period, level):
     return out
 
 
+def cached(scope, period, radius_m, language):
+    """(figures, children, cell map, computed at) of a unit, kept DASHBOARD_CACHE_SECONDS in the cache.
+
+    The figures are counts and sums only (no personal data), the same for every reader of the page; the key holds
+    the unit, the period, the radius and the language of the labels.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    def compute():
+        return (
+            figures(scope, period, radius_m),
+            children(scope, period),
+            cell_map(scope, period),
+            timezone.now(),
+        )
+
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    key = f"cogov:dashboard:{scope.level}:{scope.obj.pk}:{period.start}:{period.end}:{radius_m}:{language}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found
+
+
 def children(scope, period):
     """The child units (streets of a district …) with their figures, for the chart."""
     level = scope.child_level

@@ -2,6 +2,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import generic
 
@@ -34,8 +35,9 @@ class DashboardView(generic.TemplateView):
         self.scope = dashboard.Scope.get(kwargs["level"], kwargs["pk"])
         self.period = dashboard.Period.parse(request.GET.get("start"), request.GET.get("end"))
         self.radius = _radius(request)
-        self.figures = dashboard.figures(self.scope, self.period, self.radius)
-        self.children = dashboard.children(self.scope, self.period)
+        self.figures, self.children, self.cells, self.computed_at = dashboard.cached(
+            self.scope, self.period, self.radius, get_language()
+        )
         fmt = kwargs.get("fmt")
         if fmt == "xlsx":
             wb = export.as_xlsx(self.figures, self.children)
@@ -44,8 +46,7 @@ class DashboardView(generic.TemplateView):
             wb.save(response)
             return response
         if fmt == "pdf":
-            cells = dashboard.cell_map(self.scope, self.period)
-            pdf = export.as_pdf(self.figures, self.children, cells)
+            pdf = export.as_pdf(self.figures, self.children, self.cells)
             response = HttpResponse(pdf, content_type="application/pdf")
             response["Content-Disposition"] = f'inline; filename="{export.filename(self.figures)}.pdf"'
             return response
@@ -63,7 +64,8 @@ class DashboardView(generic.TemplateView):
             radius=self.radius,
             f=self.figures,
             children=self.children,
-            cells=dashboard.cell_map(s, self.period),
+            cells=self.cells,
+            computed_at=self.computed_at,
             query=query,
             issued_change=self.figures.change("issued"),
             config={

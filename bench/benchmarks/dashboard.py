@@ -1,6 +1,7 @@
 """The managers' dashboard page per level (district, street, community, grid cell) under gunicorn: p50/p95 latency.
 Case figures join the page through the dashboard's providers once the cases app offers them."""
 
+import os
 import random
 import time
 
@@ -24,7 +25,14 @@ class Dashboard(Benchmark):
     id = "dashboard"
     title = "Dashboard page per level"
     target = "p95 < 500 ms per level"
-    figures = [Figure(f"{lvl}_{q}", "ms", f"{lvl} page {q}") for lvl, _m in LEVELS for q in ("p50", "p95")]
+    figures = [
+        *(
+            Figure(f"{lvl}_{q}", "ms", f"{lvl} page {q}, first view (computed)")
+            for lvl, _m in LEVELS
+            for q in ("p50", "p95")
+        ),
+        *(Figure(f"{lvl}_cached_p95", "ms", f"{lvl} page p95, repeat view (cached figures)") for lvl, _m in LEVELS),
+    ]
     limits = [Limit(f"{lvl}_p95", 500.0, "le") for lvl, _m in LEVELS]
 
     def unavailable(self, ctx):
@@ -42,26 +50,44 @@ class Dashboard(Benchmark):
         self.ids = {lvl: list(apps.get_model(label).objects.values_list("id", flat=True)) for lvl, label in LEVELS}
         self.sizes = {}
 
+    def _forget(self):
+        """Empty the app's shared cache (the Redis database of GRIDWORK_CACHE_URL), so first views are computed."""
+        from django.conf import settings
+
+        url = os.environ.get("GRIDWORK_CACHE_URL")
+        if url and settings.DASHBOARD_CACHE_SECONDS > 0:
+            import redis
+
+            redis.Redis.from_url(url).flushdb()
+
     def run(self, ctx, index):
         rng = random.Random(ctx.seed + index)
         client = Client(self.server.port, timeout=900)
+        self._forget()
         out = {}
         for level, _label in LEVELS:
-            times, size = [], 0
+            first, again, size = [], [], 0
             ids = self.ids[level]
             picks = rng.sample(ids, min(self.n, len(ids)))
             for pk in picks:
-                t = time.perf_counter()
-                status, body = client.get(reverse("cogov:dashboard", args=[level, pk]))
-                times.append((time.perf_counter() - t) * 1000)
-                if status != 200:
-                    raise RuntimeError(f"{level} {pk} answered {status}")
+                for times in (first, again):
+                    t = time.perf_counter()
+                    status, body = client.get(reverse("cogov:dashboard", args=[level, pk]))
+                    times.append((time.perf_counter() - t) * 1000)
+                    if status != 200:
+                        raise RuntimeError(f"{level} {pk} answered {status}")
                 size += len(body)
-            out[f"{level}_p50"], out[f"{level}_p95"] = percentile(times, 50), percentile(times, 95)
+            out[f"{level}_p50"], out[f"{level}_p95"] = percentile(first, 50), percentile(first, 95)
+            out[f"{level}_cached_p95"] = percentile(again, 95)
             self.sizes[level] = size // len(picks)
         client.close()
         return out
 
     def notes(self, ctx):
         units = {lvl: len(ids) for lvl, ids in self.ids.items()}
-        return {"pages_per_level_and_run": self.n, "mean_page_bytes": self.sizes, "units": units}
+        return {
+            "pages_per_level_and_run": self.n,
+            "mean_page_bytes": self.sizes,
+            "units": units,
+            "cache": os.environ.get("GRIDWORK_CACHE_URL") or "per-process (first and repeat views may both compute)",
+        }

@@ -152,3 +152,30 @@ def test_renovation_zones_show_their_consent_rate():
     ((label, pct),) = section["rows"]
     assert zone.name in label and project.name in label
     assert pct == round(100 * 6 / len(homes), 1)
+
+
+def test_a_unit_s_figures_are_kept_for_the_configured_time_then_computed_again(client, city, settings):
+    from django.core.cache import cache
+
+    c1, _, homes = city
+    cache.clear()
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    url = f"/cogov/dashboard/community/{c1.pk}/"
+
+    def households_shown():
+        resp = client.get(url)
+        assert resp.status_code == 200 and "computed-at" in resp.content.decode()
+        return resp.context["f"].households["households"], resp.context["computed_at"]
+
+    before, at = households_shown()
+    assert before == Household.objects.filter(community=c1).count()
+    mine = [h for h in homes if h.community_id == c1.pk]
+    Household.objects.filter(pk=mine[0].pk).delete()
+    # within the cache time the page shows the figures as they were, with the time they were computed
+    assert households_shown() == (before, at)
+    # another period is another entry: computed now, with the household gone
+    resp = client.get(url + "?start=2026-03-01&end=2026-03-31")
+    assert resp.context["f"].households["households"] == before - 1
+    cache.clear()
+    now, later = households_shown()
+    assert now == before - 1 and later >= at

@@ -264,6 +264,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# The managers' dashboard keeps each unit's computed figures this many seconds (0: computed on every view);
+# a district of a million households takes seconds to add up, its figures move slowly.
+DASHBOARD_CACHE_SECONDS = int(env("GRIDWORK_DASHBOARD_CACHE_SECONDS", "300"))
 RATELIMIT_VIEW = "common.views.rate_limited"
 PUBLIC_WRITE_RATE = env("GRIDWORK_PUBLIC_WRITE_RATE", "20/h")
 

@@ -10,6 +10,9 @@ DATABASES["default"]["TEST"] = {"NAME": env("GRIDWORK_TEST_DB", "test_gridwork")
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
 # Rate limits are tested where they are the subject (override_settings); elsewhere tests post freely.
 PUBLIC_WRITE_RATE = "100000/h"
+# Each test sees the figures of its own data: the dashboard cache is tested where it is the subject.
+DASHBOARD_CACHE_SECONDS = 0
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
