@@ -5,3 +5,21 @@ from django.utils.translation import gettext_lazy as _
 class AssetsConfig(AppConfig):
     name = "assets"
     verbose_name = _("Assets and adoption")
+
+    def ready(self):
+        from django.apps import apps
+
+        if apps.is_installed("layers"):
+            from assets.models import Asset
+            from layers.tiles import TileLayer, register_tile_layer
+
+            # Public facilities only (types marked public); from street level down, where single assets matter.
+            register_tile_layer(
+                TileLayer(
+                    "asset",
+                    lambda: Asset.objects.public(),
+                    "geom",
+                    ["identifier", "name", "type__family__code", "type__code", "condition"],
+                    min_zoom=12,
+                )
+            )

@@ -19,11 +19,13 @@ def free_port():
 
 
 class Gunicorn:
-    """gunicorn with `workers` sync workers (one per core by default), production-like: DEBUG off."""
+    """gunicorn with `workers` sync workers, production-like: DEBUG off, and by default gunicorn's own advice
+    for the number of workers, 2 × cores + 1 (the deployment image's default too), so that one worker's database
+    wait is another's turn on the CPU."""
 
     def __init__(self, database_url, workers=None, settings=None):
         self.database_url = database_url
-        self.workers = workers or os.cpu_count() or 2
+        self.workers = workers or 2 * (os.cpu_count() or 1) + 1
         # The caller's settings (the test settings under pytest), dev settings with DEBUG off otherwise.
         self.settings = settings or os.environ.get("DJANGO_SETTINGS_MODULE", "gridwork.settings.dev")
         self.port = free_port()

@@ -14,6 +14,7 @@ def all_benchmarks():
         ResponsibilityLookup(),
         VectorTiles("gridcell"),
         VectorTiles("building"),
+        VectorTiles("asset"),
         CaseIntake(),
         Dashboard(),
         GreenCoverage(),

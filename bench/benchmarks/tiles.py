@@ -36,6 +36,13 @@ def bare_sql(layer):
                   FROM {_t("grids.Building")} b LEFT JOIN {_t("grids.GridCell")} c ON c.id = b.cell_id
                  WHERE b.footprint && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"""
         ),
+        "asset": (
+            f"""SELECT a.identifier, a.name, f.code AS type_family_code, t.code AS type_code, a.condition, a.id,
+                       ST_AsMVTGeom(ST_Transform(a.geom, 3857), {env}) AS mvt_geom
+                  FROM {_t("assets.Asset")} a JOIN {_t("assets.AssetType")} t ON t.id = a.type_id
+                  JOIN {_t("assets.AssetFamily")} f ON f.id = t.family_id
+                 WHERE t.public AND a.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"""
+        ),
     }[layer]
     return f"""SELECT ST_AsMVT(t, '{layer}', 4096, 'mvt_geom', 'id')
                  FROM ({select}) t WHERE t.mvt_geom IS NOT NULL"""
@@ -46,6 +53,8 @@ TIPG = {
     "gridcell": (_t("grids.GridCell"), "boundary", "code,name"),
     "building": (_t("grids.Building"), "footprint", "name,year_built,storeys"),
 }
+if apps.is_installed("assets"):
+    TIPG["asset"] = (_t("assets.Asset"), "geom", "identifier,name,condition")
 
 
 class VectorTiles(Benchmark):
