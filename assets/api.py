@@ -129,8 +129,10 @@ class AssetViewSet(viewsets.ModelViewSet):
 
     perform_update = perform_create
 
-    @extend_schema(summary="Every visible asset as a light GeoJSON layer (markers for the public map)")
-    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    @extend_schema(
+        summary="Every visible asset as a light GeoJSON layer (markers for the public map), optionally in a bbox"
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[BBoxFilter])
     def markers(self, request):
         qs = self.filter_queryset(visible_assets(request.user))
         rows = qs.annotate(gj=AsGeoJSON("geom", precision=6)).values_list(

@@ -78,3 +78,14 @@ def test_markers_and_records_are_public_but_cameras_and_personal_data_are_not(cl
     assert [f["properties"]["name"] for f in markers] == ["公厕"]
     assert client.get("/api/v1/assets/?q=摄像").json()["features"] == []
     assert Asset.objects.count() == 2
+
+
+def test_markers_of_an_area_only_and_a_malformed_box_refused(client, types, town):
+    inside = make_asset(types, "0304", 100, 100, name="里面的公厕")
+    make_asset(types, "0304", 800, 700, name="外面的公厕")
+    sw, ne = point(50, 50), point(150, 150)
+    body = client.get(f"/api/v1/assets/markers/?bbox={sw.x},{sw.y},{ne.x},{ne.y}").json()
+    assert [f["id"] for f in body["features"]] == [inside.pk]
+    assert len(client.get("/api/v1/assets/markers/").json()["features"]) == 2
+    resp = client.get("/api/v1/assets/markers/?bbox=1,2,3")
+    assert resp.status_code == 400 and "bbox" in json.dumps(resp.json())

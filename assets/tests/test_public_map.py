@@ -120,3 +120,16 @@ def test_nearest_from_a_tapped_point(live_server, page, town_assets):
     # the tapped pixel is within a metre or two of the intended spot
     assert all(abs(s - round(metres[n])) <= 3 for s, n in zip(shown_m, expected, strict=True))
     assert shown_m == sorted(shown_m)
+
+
+def test_a_link_to_an_area_shows_the_facilities_of_that_area_only(live_server, page, town_assets):
+    toilets, bins, _green = town_assets
+    # a box around the bins' row (y = 400 m), leaving out every toilet and the green space
+    sw, ne = point(60, 380), point(600, 420)
+    page.goto(f"{live_server.url}/assets/map/?bbox={sw.x:.6f},{sw.y:.6f},{ne.x:.6f},{ne.y:.6f}")
+    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    assert shown(page) == len(bins) and str(len(bins)) in page.locator("#asset-count").inner_text()
+    # a box that is not one is refused by the API with the reason, and the page says so
+    page.goto(f"{live_server.url}/assets/map/?bbox=here")
+    page.wait_for_function("document.getElementById('asset-count').textContent.indexOf('bbox') >= 0")
+    assert page.locator(".leaflet-marker-icon").count() == 0

@@ -131,7 +131,9 @@
       g.cluster.zoomToShowLayer(it.marker, function () { openPopup(id, it.marker); });
     }
 
-    fetchJSON(cfg.markers).then(function (fc) {
+    // A link to an area (?bbox=min_lon,min_lat,max_lon,max_lat) loads the facilities of that area only.
+    var area = new URLSearchParams(window.location.search).get("bbox");
+    fetchJSON(area ? withQuery(cfg.markers, { bbox: area }) : cfg.markers).then(function (fc) {
       fc.features.forEach(function (f) {
         var p = f.properties;
         var g = byFamily[p.family];
