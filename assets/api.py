@@ -5,7 +5,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FloatField, Func, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -135,12 +135,17 @@ class AssetViewSet(viewsets.ModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[BBoxFilter])
     def markers(self, request):
         qs = self.filter_queryset(visible_assets(request.user))
-        rows = qs.annotate(gj=AsGeoJSON("geom", precision=6)).values_list(
+        # Coordinates of the anchor come as numbers from the database: no geometry object per row.
+        rows = qs.annotate(
+            gj=AsGeoJSON("geom", precision=6),
+            ax=Func("anchor", function="ST_X", output_field=FloatField()),
+            ay=Func("anchor", function="ST_Y", output_field=FloatField()),
+        ).values_list(
             "id", "name", "type__family__code", "type__code", "type__geometry_kind", "open_for_adoption",
-            "adopted_now", "gj", "anchor",
+            "adopted_now", "gj", "ax", "ay",
         )  # fmt: skip
         features = []
-        for pk, name, fam, code, kind, offered, adopted, gj, anchor in rows:
+        for pk, name, fam, code, kind, offered, adopted, gj, ax, ay in rows:
             adoption = "adopted" if adopted else ("open" if offered else None)
             features.append(
                 {
@@ -153,7 +158,7 @@ class AssetViewSet(viewsets.ModelViewSet):
                         "family": fam,
                         "kind": kind,
                         "adoption": adoption,
-                        "at": [round(anchor.x, 6), round(anchor.y, 6)],
+                        "at": [round(ax, 6), round(ay, 6)],
                     },
                 }
             )

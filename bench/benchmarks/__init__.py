@@ -6,6 +6,7 @@ def all_benchmarks():
     from bench.benchmarks.cases import CaseIntake
     from bench.benchmarks.coverage import GreenCoverage
     from bench.benchmarks.dashboard import Dashboard
+    from bench.benchmarks.mappage import MapPage
     from bench.benchmarks.responsibility import ResponsibilityLookup
     from bench.benchmarks.tiles import VectorTiles
 
@@ -18,4 +19,5 @@ def all_benchmarks():
         CaseIntake(),
         Dashboard(),
         GreenCoverage(),
+        MapPage(),
     ]

@@ -156,10 +156,11 @@
         markers[f.id] = item;
         all.push(item);
       });
-      redraw();
+      // Fit first, so that the clusters are drawn once, at the view they are seen in.
       if (all.length) {
         map.fitBounds(L.latLngBounds(all.map(function (it) { return it.marker.getLatLng(); })));
       }
+      redraw();
       el.dataset.loaded = "markers";
     }).catch(function (e) { countEl.textContent = t.error + " " + e.message; });
 
