@@ -108,10 +108,11 @@ class CellCoverage:
 def _household_counts(cells, types, radius_m, srid, lat):
     """{cell id: (households, households within radius_m metres of an asset of `types`)} in one statement.
 
-    The assets that can reach a cell are found once per cell through the GiST index (within the radius, in
-    degrees, of its boundary) and gathered into one multipoint in metres; each household of the cell is then
-    measured against that multipoint only. The same answer as probing the index once per household, for a
-    fraction of the cost when the cells hold thousands of households. The tables are read through the models'
+    The assets that can reach a cell are found once per cell through the GiST index (inside its bounding box
+    widened by the radius in degrees: a box test, cheaper than a distance to the polygon, and a superset) and
+    gathered into one multipoint in metres; each household of the cell is then measured against that multipoint
+    only. The same answer as probing the index once per household, for a fraction of the cost when the cells hold
+    thousands of households. The tables are read through the models'
     own querysets (soft-deleted households and the asset filters apply).
     """
     from grids.models import Household
@@ -127,13 +128,13 @@ def _household_counts(cells, types, radius_m, srid, lat):
              WHERE c.id = ANY(ARRAY({cell_sql}))),
         near AS (
             SELECT s.id AS cell_id, ST_Collect(ST_Transform(a.anchor, %s)) AS pts
-              FROM scope s JOIN ({asset_sql}) a ON ST_DWithin(a.anchor, s.boundary, %s)
+              FROM scope s JOIN ({asset_sql}) a ON a.anchor && ST_Expand(s.boundary, %s)
              GROUP BY s.id)
         SELECT h.cell_id, count(*),
                count(*) FILTER (WHERE n.pts IS NOT NULL AND ST_DWithin(n.pts, ST_Transform(h.location, %s), %s))
           FROM ({hh_sql}) h
-          JOIN scope s ON s.id = h.cell_id
           LEFT JOIN near n ON n.cell_id = h.cell_id
+         WHERE h.cell_id = ANY(ARRAY(SELECT id FROM scope))
          GROUP BY h.cell_id"""
     params = (
         *cell_params,
