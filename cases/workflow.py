@@ -50,7 +50,8 @@ TRANSITIONS = {
         ),
         Transition(
             "dispatch",
-            (State.REGISTERED, State.REOPENED),
+            # Also again to another handler: a wrong routing found by the handler, or work sent back by the verifier.
+            (State.REGISTERED, State.REOPENED, State.DISPATCHED, State.IN_PROGRESS),
             State.DISPATCHED,
             (DISPATCHER,),
             gettext_lazy("Dispatch (派遣)"),
@@ -142,6 +143,9 @@ def has_role(user, case, role):
     if role == DISPATCHER:
         return user.has_perm("cases.dispatch_case")
     if role == VERIFIER:
+        # Whoever handled the case does not check their own work on site.
+        if handler_users(case).filter(pk=user.pk).exists():
+            return False
         return user.has_perm("cases.verify_case") or case.grid_worker_id == user.pk
     if role == HANDLER:
         return handler_users(case).filter(pk=user.pk).exists()
@@ -215,8 +219,10 @@ def perform(case, action, user, *, note="", photos=(), handler=None, expected_ve
             case.handler_user = handler.user
             party = handler.party
             case.department = party.name if party is not None and party.kind == "department" else ""
-            case.dispatched_at = now
-            case.deadline_at = now + timedelta(hours=case.category.deadline_hours)
+            if from_state in (State.REGISTERED, State.REOPENED) or case.dispatched_at is None:
+                case.dispatched_at = now
+                case.deadline_at = now + timedelta(hours=case.category.deadline_hours)
+            # A case sent on to another handler (改派) keeps its dispatch time and deadline: reassigning buys no time.
             case.closed_at = None
         elif action == "close":
             case.closed_at = now

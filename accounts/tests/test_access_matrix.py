@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from accounts.models import Membership, Role
+from accounts.models import ROLE_GROUPS, Membership, Role
 from grids.models import GridAssignment, Household
 from grids.tests.factories import make_cells, make_community, point
 
@@ -132,3 +132,17 @@ def test_planner_sees_counts_but_never_records(client, world):
     assert client.get("/grids/household/").status_code in (200, 403)
     if client.get("/grids/household/").status_code == 200:
         assert "13800000001" not in client.get("/grids/household/").content.decode()
+
+
+def test_role_groups_carry_the_case_flow_permissions(db):
+    from django.contrib.auth.models import Group
+
+    call_command("setup_roles", verbosity=0)
+
+    def perms(role):
+        group = Group.objects.get(name=ROLE_GROUPS[role])
+        return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+
+    assert "cases.dispatch_case" in perms(Role.DISPATCHER) and "cases.dispatch_case" in perms(Role.MANAGER)
+    assert "cases.verify_case" in perms(Role.WORKER) and "cases.verify_case" not in perms(Role.HANDLER)
+    assert "cases.dispatch_case" not in perms(Role.WORKER) and "cases.dispatch_case" not in perms(Role.RESIDENT)

@@ -212,3 +212,34 @@ def test_two_people_acting_at_once_cannot_both_win(django_user_model):
     winner = next(u for u, o in outcome.items() if o == "won")
     assert case.state == (State.REGISTERED if winner == "a" else State.REJECTED)
     assert case.version == 2 and case.events.exclude(action="report").count() == 1
+
+
+def test_a_case_sent_on_to_another_handler_keeps_its_deadline_and_reaches_the_new_one(scene, django_user_model):
+    case = report(code="0501")  # 4 hours
+    workflow.perform(case, "register", scene["disp"])
+    t0 = timezone.now() - timedelta(hours=1)
+    case = workflow.perform(case, "dispatch", scene["disp"], handler=Handler("department", party=scene["dept"]), now=t0)
+    workflow.perform(case, "start", scene["handler"])
+    # the department finds it is not theirs: the dispatcher sends it on to a named person
+    other = django_user_model.objects.create_user("h2", first_name="维修工")
+    case = workflow.perform(case, "dispatch", scene["disp"], handler=Handler("worker", user=other), note="不属环卫")
+    assert case.state == State.DISPATCHED and case.handler_user == other and case.department == ""
+    assert case.dispatched_at == t0 and case.deadline_at == t0 + timedelta(hours=4)  # reassigning buys no time
+    assert Notification.objects.filter(case=case, recipient=other).exists()
+    with pytest.raises(TransitionError):
+        workflow.perform(case, "start", scene["handler"])  # the first department no longer handles it
+    workflow.perform(case, "start", other)
+
+
+def test_the_handler_does_not_verify_their_own_work(scene):
+    case = report()
+    workflow.perform(case, "register", scene["disp"])
+    # the grid worker of the cell handles it: someone else has to check it on site
+    workflow.perform(case, "dispatch", scene["disp"], handler=Handler("worker", user=scene["worker"]))
+    workflow.perform(case, "start", scene["worker"])
+    workflow.perform(case, "handle", scene["worker"], photos=[jpeg()])
+    case.refresh_from_db()
+    with pytest.raises(TransitionError) as exc:
+        workflow.perform(case, "verify", scene["worker"])
+    assert exc.value.code == "forbidden"
+    assert "verify" not in [t.action for t in workflow.allowed_actions(case, scene["worker"])]

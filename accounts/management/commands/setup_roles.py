@@ -20,7 +20,12 @@ ROLE_PERMISSIONS = {
     Role.PLANNER: {"planning": ["view", "add", "change"], "grids": ["view"]},
     Role.RESIDENT: {"grids": ["view"]},
 }
-EXTRA = {Role.WORKER: ["grids.reveal_personal_data"], Role.MANAGER: ["grids.reveal_personal_data"]}
+# Named permissions beyond view/add/change/delete: the case flow's own (register, dispatch, close; verify on site).
+EXTRA = {
+    Role.WORKER: ["grids.reveal_personal_data", "cases.verify_case"],
+    Role.MANAGER: ["grids.reveal_personal_data", "cases.dispatch_case", "cases.verify_case"],
+    Role.DISPATCHER: ["cases.dispatch_case"],
+}
 NEVER = {Role.PLANNER: ["grids.view_household", "grids.change_household"], Role.HANDLER: ["grids.view_household"]}
 
 
