@@ -111,7 +111,7 @@ def requests_view(request, fmt):
     if request.method == "POST":
         return create_request(request, fmt)
     p = request.GET
-    qs = Case.objects.select_related("category")
+    qs = public_requests()
     if p.get("service_request_id"):
         ids = [i for i in p["service_request_id"].split(",") if i.strip().isascii() and i.strip().isdigit()]
         qs = qs.filter(pk__in=ids)
@@ -141,8 +141,14 @@ def requests_view(request, fmt):
     return render(rows, fmt, "service_requests", "request")
 
 
+def public_requests():
+    """What Open311 shows anyone: problems reported about the city. Requests for help (急事难事) and good deeds are
+    about people, so they stay inside the app."""
+    return Case.objects.filter(kind=Case.Kind.PROBLEM).select_related("category")
+
+
 def request_view(request, pk, fmt):
-    case = Case.objects.select_related("category").filter(pk=pk).first()
+    case = public_requests().filter(pk=pk).first()
     if case is None:
         return error(fmt, 404, _("No service request %(id)s.") % {"id": pk})
     return render([request_row(case)], fmt, "service_requests", "request")

@@ -128,7 +128,8 @@ def nearby(request):
                 "id": c.pk,
                 "category": str(c.category),
                 "state": str(State(c.state).label),
-                "description": c.description[:60],
+                # Reporters' words are for staff; a visitor sees what, where and since when.
+                "description": c.description[:60] if request.user.has_perm("cases.view_case") else "",
                 "distance_m": round(c.location.transform(srid, clone=True).distance(here), 1),
                 "reported": timezone.localtime(c.created_at).strftime("%Y-%m-%d"),
                 "add_url": reverse("cases:add", args=[c.pk]),
@@ -163,6 +164,7 @@ def assets_near(request):
     )
 
 
+@public_write
 @require_POST
 def add(request, pk):
     """Add one's report to an existing open case instead of duplicating it."""

@@ -35,6 +35,18 @@ def test_the_hint_lists_them_with_distance(client, cases):
     assert [c["id"] for c in data["cases"]] == [near.pk]
     assert data["cases"][0]["distance_m"] == pytest.approx(30, abs=0.5)
     assert "13812345678" not in str(data)
+    assert data["cases"][0]["description"] == ""  # a visitor does not read what others wrote
+
+
+def test_staff_read_the_start_of_the_description_in_the_hint(client, cases, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    staff = django_user_model.objects.create_user("staff", password="x-long-password-1")
+    staff.user_permissions.add(Permission.objects.get(codename="view_case"))
+    client.force_login(staff)
+    p = point(100, 100)
+    data = client.get(f"/cases/nearby/?lon={p.x}&lat={p.y}&category=0101").json()
+    assert data["cases"][0]["description"] == cases[0].description[:60] != ""
 
 
 def test_the_query_can_use_the_geography_index(cases):

@@ -130,3 +130,14 @@ def test_get_filters_by_service_code_status_and_dates(client, scene, django_user
     assert client.get("/open311/v2/requests/999999.json").status_code == 404
     xml = ET.fromstring(client.get("/open311/v2/requests.xml").content)
     assert xml.tag == "service_requests" and {c.tag for c in xml.find("request")} == REQUEST_FIELDS
+
+
+def test_requests_for_help_and_good_deeds_are_not_published(client, scene):
+    problem = report(x=100)
+    help_ = report(x=120, kind=Case.Kind.HELP, description="独居老人王大爷需要送药")
+    deed = report(x=140, kind=Case.Kind.GOOD_DEED, description="李阿姨捡到钱包归还")
+    listed = [int(r["service_request_id"]) for r in client.get("/open311/v2/requests.json").json()]
+    assert listed == [problem.pk]
+    for case in (help_, deed):
+        assert client.get(f"/open311/v2/requests/{case.pk}.json").status_code == 404
+    assert "王大爷" not in client.get("/open311/v2/requests.json").content.decode()
