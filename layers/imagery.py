@@ -202,16 +202,16 @@ def render_tile(params, z, x, y):
 # --- green coverage ----------------------------------------------------------------------------------------------
 
 
-def green_mask(layer, src):
-    """A uint8 array: 1 green, 0 not green, 255 no data (read at full resolution)."""
+def green_mask(layer, src, window=None):
+    """A uint8 array: 1 green, 0 not green, 255 no data (read at full resolution, of the window if given)."""
     threshold = settings.LAYERS["NDVI_THRESHOLD"]
     with np.errstate(divide="ignore", invalid="ignore"):
         if layer.kind == layer.Kind.LANDCOVER and layer.green_class_values:
-            data = src.read(1, masked=True)
+            data = src.read(1, masked=True, window=window)
             green = np.isin(data.filled(np.nan if data.dtype.kind == "f" else 0), layer.green_class_values)
             invalid = np.ma.getmaskarray(data)
         elif layer.kind == layer.Kind.NDVI:
-            data = src.read(1, masked=True)  # compared in its own type: no float64 copy of a large scene
+            data = src.read(1, masked=True, window=window)  # compared in its own type: no float64 copy of a large scene
             values = data.data
             invalid = np.ma.getmaskarray(data)
             if values.dtype.kind == "f":
@@ -219,8 +219,8 @@ def green_mask(layer, src):
             green = values > threshold
             del data, values
         else:
-            red = src.read(layer.red_band, masked=True).astype("float32")
-            nir = src.read(layer.nir_band, masked=True).astype("float32")
+            red = src.read(layer.red_band, masked=True, window=window).astype("float32")
+            nir = src.read(layer.nir_band, masked=True, window=window).astype("float32")
             total = nir + red
             ndvi = (nir - red) / total
             invalid = np.ma.getmaskarray(ndvi) | (total.filled(0) == 0)
@@ -242,46 +242,75 @@ def areas_targets():
     return out
 
 
-def compute_coverage(layer):
-    """Share of green pixels per cell and zone, weighted by the fraction of each pixel inside (exactextract)."""
+def _window_around(src, shapes):
+    """The raster window holding `shapes` (in the raster's CRS), a pixel wider on each side; None if outside."""
+    from rasterio.windows import from_bounds
+
+    minx, miny, maxx, maxy = shapely.total_bounds(shapes)
+    full = Window(0, 0, src.width, src.height)
+    window = from_bounds(minx, miny, maxx, maxy, transform=src.transform).round_offsets().round_lengths()
+    window = Window(window.col_off - 1, window.row_off - 1, window.width + 2, window.height + 2)
+    try:
+        return window.intersection(full)
+    except rasterio.errors.WindowError:
+        return None
+
+
+def compute_coverage(layer, targets=None):
+    """Share of green pixels per cell and zone, weighted by the fraction of each pixel inside (exactextract).
+
+    `targets` are (kind, queryset) pairs; by default every grid cell and zone the image covers, the whole image
+    read. For given targets (one zone being drawn) only the window around them is read and only their rows are
+    replaced.
+    """
+    from django.db.models import Q
     from exactextract import exact_extract
 
+    from common.geometry import metric_srid
     from layers.models import GreenCoverage
 
+    whole = targets is None
     bbox = layer.bounds
+    centre = bbox.centroid
     rows = []
     with rasterio.open(layer.cog.path) as src, tempfile.TemporaryDirectory() as tmp:
-        mask = green_mask(layer, src)
-        profile = {
-            "driver": "GTiff",
-            "width": src.width,
-            "height": src.height,
-            "count": 1,
-            "dtype": "uint8",
-            "nodata": 255,
-            "crs": src.crs,
-            "transform": src.transform,
-            "tiled": True,  # uncompressed: a temporary file read once, where deflate cost seconds per scene
-            "blockxsize": 512,
-            "blockysize": 512,
-        }
-        mask_path = Path(tmp) / "green.tif"
-        with rasterio.open(mask_path, "w", **profile) as dst:
-            dst.write(mask, 1)
-        del mask
-        pixel_area = abs(src.transform.a * src.transform.e - src.transform.b * src.transform.d)
         to_raster = pyproj.Transformer.from_crs("EPSG:4326", src.crs, always_xy=True)
-        centre = bbox.centroid
-        from common.geometry import metric_srid
-
         to_metric = pyproj.Transformer.from_crs("EPSG:4326", f"EPSG:{metric_srid(centre.x, centre.y)}", always_xy=True)
-        for kind, queryset in areas_targets():
-            found = list(queryset.filter(boundary__intersects=bbox).values_list("pk", "boundary"))
-            if not found:
-                continue
-            ids = [pk for pk, _geom in found]
-            shapes = shapely.from_wkb([bytes(geom.wkb) for _pk, geom in found])
-            in_raster = shapely.transform(shapes, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1])))
+        found = []
+        for kind, queryset in areas_targets() if whole else targets:
+            pairs = list(queryset.filter(boundary__intersects=bbox).values_list("pk", "boundary"))
+            if pairs:
+                shapes = shapely.from_wkb([bytes(geom.wkb) for _pk, geom in pairs])
+                in_raster = shapely.transform(
+                    shapes, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1]))
+                )
+                found.append((kind, [pk for pk, _geom in pairs], shapes, in_raster))
+        window = None
+        if found and not whole:
+            window = _window_around(src, np.concatenate([r for _k, _i, _s, r in found]))
+            if window is None:
+                found = []
+        if found:
+            mask = green_mask(layer, src, window)
+            profile = {
+                "driver": "GTiff",
+                "width": mask.shape[1],
+                "height": mask.shape[0],
+                "count": 1,
+                "dtype": "uint8",
+                "nodata": 255,
+                "crs": src.crs,
+                "transform": src.window_transform(window) if window is not None else src.transform,
+                "tiled": True,  # uncompressed: a temporary file read once, where deflate cost seconds per scene
+                "blockxsize": 512,
+                "blockysize": 512,
+            }
+            mask_path = Path(tmp) / "green.tif"
+            with rasterio.open(mask_path, "w", **profile) as dst:
+                dst.write(mask, 1)
+            del mask
+            pixel_area = abs(src.transform.a * src.transform.e - src.transform.b * src.transform.d)
+        for kind, ids, shapes, in_raster in found:
             in_metres = shapely.transform(shapes, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
             features = [
                 {"type": "Feature", "properties": {"fid": i}, "geometry": shapely.geometry.mapping(g)}
@@ -303,7 +332,13 @@ def compute_coverage(layer):
                     )
                 )
     with transaction.atomic():
-        GreenCoverage.objects.filter(raster=layer).delete()
+        stale = GreenCoverage.objects.filter(raster=layer)
+        if not whole:
+            mine = Q()
+            for kind, queryset in targets:
+                mine |= Q(**{f"{kind}__in": queryset.values("pk")})
+            stale = stale.filter(mine)
+        stale.delete()
         GreenCoverage.objects.bulk_create(rows)
     return rows
 

@@ -33,8 +33,9 @@ def imagery_coverage(zone):
     from layers import imagery
     from layers.models import GreenCoverage, RasterLayer
 
+    this_zone = [("zone", type(zone).objects.filter(pk=zone.pk))]
     for layer in RasterLayer.objects.filter(status=RasterLayer.Status.DONE, bounds__intersects=zone.boundary):
-        imagery.compute_coverage(layer)
+        imagery.compute_coverage(layer, targets=this_zone)  # the window around this zone only
     rows = (
         GreenCoverage.objects.filter(zone=zone).select_related("raster").order_by("-raster__acquired", "raster__name")
     )

@@ -99,6 +99,20 @@ def test_command_converts_to_a_cog_and_green_coverage_matches_numpy(db, tmp_path
     # The west cells are mostly green, the east ones mostly not: the test raster is not trivially uniform.
     assert max(shares) > 0.8 and min(shares) < 0.3
 
+    # Redrawn, the zone alone is computed again from the window around it; the cells' rows stay as they were.
+    from layers.imagery import compute_coverage
+
+    cell_rows = {c.cell_id: (c.pk, c.share) for c in GreenCoverage.objects.filter(raster=layer, cell__isnull=False)}
+    Zone.objects.filter(pk=zone.pk).update(boundary=geos(shapely.Polygon([(50, 50), (300, 60), (120, 400)])))
+    zone.refresh_from_db()
+    compute_coverage(layer, targets=[("zone", Zone.objects.filter(pk=zone.pk))])
+    share, area = expected_share(zone, transform, ndvi, threshold)
+    row = GreenCoverage.objects.get(raster=layer, zone=zone)
+    assert abs(row.share - share) < 0.001 and row.area_m2 == pytest.approx(area, rel=0.002)
+    assert {c.cell_id: (c.pk, c.share) for c in GreenCoverage.objects.filter(raster=layer, cell__isnull=False)} == (
+        cell_rows
+    )
+
 
 def test_ndvi_threshold_is_a_setting(db, tmp_path, settings):
     cells = make_cells(make_community(), cols=1, rows=1)
