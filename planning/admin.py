@@ -25,8 +25,23 @@ class ZoneAdmin(LeafletGeoAdmin):
 
 
 class ItemInline(admin.TabularInline):
+    """Items of a project; once it is on public notice they change on the project page, where each change is
+    logged for the public (planning.workflow.save_item), not here."""
+
     model = Item
     extra = 0
+
+    def _open(self, obj):
+        return obj is None or not obj.is_published
+
+    def has_add_permission(self, request, obj=None):
+        return self._open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._open(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Project)

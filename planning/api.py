@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -66,6 +66,17 @@ class ZoneSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
         return super().validate(attrs)
 
 
+class Conflict(APIException):
+    status_code = 409
+    default_code = "conflict"
+
+
+class ZoneEditorPermission(permissions.BasePermission):
+    def has_permission(self, request, view):
+        user = request.user
+        return user.has_perm("planning.add_zone") or user.has_perm("planning.change_zone")
+
+
 class ZoneViewSet(viewsets.ModelViewSet):
     queryset = Zone.objects.prefetch_related("compounds")
     serializer_class = ZoneSerializer
@@ -78,6 +89,20 @@ class ZoneViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         with transaction.atomic():
             serializer.save(created_by=self.request.user)
+
+    def perform_destroy(self, instance):
+        if instance.projects.exists():
+            raise Conflict(
+                gettext("The zone has renovation projects (%(names)s); it cannot be deleted.")
+                % {"names": ", ".join(instance.projects.values_list("name", flat=True)[:5])}
+            )
+        instance.delete()
+
+    def get_permissions(self):
+        if self.action == "preview":
+            # Trying a geometry saves nothing: anyone who may draw or redraw a zone may preview one.
+            return [ZoneEditorPermission()]
+        return super().get_permissions()
 
     @action(detail=False, methods=["post"])
     def preview(self, request):

@@ -91,6 +91,21 @@ class Zone(TimeStampedModel):
         super().clean()
         self.boundary = as_multipolygon(self.boundary)
         validate_geometry(self.boundary, kinds=("MultiPolygon",), label=gettext("Boundary"))
+        if self.pk and self.boundary is not None:
+            old = Zone.objects.filter(pk=self.pk).values_list("boundary", flat=True).first()
+            published = [p for p in self.projects.all() if p.is_published]
+            if old is not None and not old.equals_exact(self.boundary, 1e-12) and published:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError(
+                    {
+                        "boundary": gettext(
+                            "The zone of “%(project)s” has been on public notice since %(day)s: its boundary is part "
+                            "of the published plan and cannot be redrawn. Start a new zone and project instead."
+                        )
+                        % {"project": published[0].name, "day": published[0].published_on}
+                    }
+                )
 
     def save(self, *args, **kwargs):
         """Saving a changed boundary recomputes the compounds inside and the statistics in the same transaction."""

@@ -65,13 +65,18 @@ def _num(value):
 
 
 def _describe(item):
-    return gettext("%(name)s (%(cls)s): %(qty)s %(unit)s, %(cost)s yuan") % {
+    text = gettext("%(name)s (%(cls)s): %(qty)s %(unit)s, %(cost)s yuan") % {
         "name": item.name,
         "cls": item.get_item_class_display(),
         "qty": _num(item.quantity),
         "unit": item.unit,
         "cost": _num(item.cost_estimate),
     }
+    # Who pays is part of the published plan: a change of funding is a design change too.
+    funding = [
+        f"{Item._meta.get_field(f).verbose_name} {_num(getattr(item, f))}" for f in Item.FUNDING if getattr(item, f)
+    ]
+    return f"{text}; {', '.join(str(x) for x in funding)}" if funding else text
 
 
 def save_item(item, user):

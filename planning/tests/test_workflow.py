@@ -1,5 +1,6 @@
 """Stage gates: no public notice before eligibility passes; no acceptance without a record with photos."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -106,3 +107,32 @@ def test_funding_cannot_exceed_the_estimate_and_changes_after_notice_are_logged(
     delete_item(first, planner)
     log = [d.description for d in project.design_changes.all()]
     assert len(log) == 2 and "320 m" in log[0] and "400 m" in log[0] and log[1].startswith("Removed 雨污分流")
+
+
+def test_after_the_notice_funding_is_logged_and_the_zone_cannot_be_redrawn(planner, client):
+    c, zone, project = eligible_setup(make_community())
+    first = save_item(item(project, fund_government=Decimal("400000")), planner)
+    for h in Household.objects.filter(building__compound=c):
+        record_vote(project, h, Vote.Choice.AGREE, channel=Vote.Channel.RESIDENT)
+    project = advance(to_plan_stage(project, planner), planner)
+    assert project.is_published
+    first.refresh_from_db()
+    first.fund_government, first.fund_residents = Decimal("300000"), Decimal("100000")
+    save_item(first, planner)
+    (change,) = [d.description for d in project.design_changes.all()]
+    assert "300000" in change and "100000" in change
+
+    # the published zone keeps its boundary, through the API as through the model's rules
+    client.force_login(planner)
+    moved = zone.boundary.buffer(0.0005)
+    resp = client.patch(
+        f"/api/v1/zones/{zone.pk}/",
+        {"type": "Feature", "geometry": json.loads(moved.json), "properties": {"name": zone.name}},
+        content_type="application/json",
+    )
+    assert resp.status_code == 400 and "public notice" in json.dumps(resp.json())
+    zone.refresh_from_db()
+    assert not zone.boundary.equals_exact(moved, 1e-9)
+    # a zone with a project is not deleted either: a clear conflict, not a server error
+    resp = client.delete(f"/api/v1/zones/{zone.pk}/")
+    assert resp.status_code == 409 and project.name in json.dumps(resp.json(), ensure_ascii=False)
