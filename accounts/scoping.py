@@ -53,3 +53,68 @@ def scope_households(queryset, user):
     own = Membership.objects.filter(user=user, role=Role.RESIDENT).values_list("household", flat=True)
     q |= Q(pk__in=list(own))
     return queryset.filter(q).distinct()
+
+
+# --- areas of the hierarchy (dashboards and other pages about a unit) -------------------------------------------
+
+UNIT_ROLES = (Role.MANAGER, Role.DISPATCHER, Role.PLANNER)
+
+
+def unit_chain(level, obj):
+    """(district id, street id, community id, cell id) of a unit, None below its own level."""
+    if level == "district":
+        return obj.pk, None, None, None
+    if level == "street":
+        return obj.district_id, obj.pk, None, None
+    if level == "community":
+        return obj.street.district_id, obj.street_id, obj.pk, None
+    community = obj.community
+    return community.street.district_id, community.street_id, community.pk, obj.pk
+
+
+def can_see_unit(user, level, obj):
+    """Figures of a unit (counts and sums) are for administrators, and for managers, dispatchers and planners whose
+    area holds the unit; grid workers see the cells they hold. Nobody else, and never anonymous visitors."""
+    if not user.is_authenticated:
+        return False
+    if is_admin(user):
+        return True
+    district, street, community, cell = unit_chain(level, obj)
+    for m in Membership.objects.filter(user=user, role__in=UNIT_ROLES):
+        if (
+            (m.district_id and m.district_id == district)
+            or (m.street_id and m.street_id == street)
+            or (m.community_id and m.community_id == community)
+            or (m.cell_id and m.cell_id == cell)
+        ):
+            return True
+    from grids.models import Community, GridAssignment
+
+    if community is not None and Community.objects.filter(pk=community, managers=user).exists():
+        return True
+    if cell is not None:
+        if GridAssignment.objects.active_on(timezone.localdate()).filter(cell_id=cell, worker=user).exists():
+            return True
+        if Membership.objects.filter(user=user, role=Role.WORKER, cell_id=cell).exists():
+            return True
+    return False
+
+
+def home_unit(user):
+    """The widest unit a user may see, as (level, id), or None."""
+    from grids.models import Community, District
+
+    if is_admin(user):
+        district = District.objects.order_by("code").first()
+        return ("district", district.pk) if district else None
+    order = {"district": 0, "street": 1, "community": 2, "cell": 3}
+    best = None
+    for m in Membership.objects.filter(user=user, role__in=UNIT_ROLES):
+        for level in ("district", "street", "community", "cell"):
+            pk = getattr(m, f"{level}_id")
+            if pk and (best is None or order[level] < order[best[0]]):
+                best = (level, pk)
+    if best is None:
+        community = Community.objects.filter(managers=user).order_by("pk").first()
+        best = ("community", community.pk) if community else None
+    return best

@@ -1,3 +1,6 @@
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -6,10 +9,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from accounts.scoping import can_see_unit, home_unit
 from cogov import dashboard, export
 from cogov.models import BoardEntry
 from cogov.services import public_board
-from grids.models import Community, District
+from grids.models import Community
 
 
 def _radius(request):
@@ -19,20 +23,27 @@ def _radius(request):
         return dashboard.DEFAULT_RADIUS_M
 
 
+@login_required
 def dashboard_home(request):
-    district = District.objects.order_by("code").first()
-    if district is None:
-        return redirect("home")
-    return redirect("cogov:dashboard", level="district", pk=district.pk)
+    """The widest unit the user's role covers (the district for administrators)."""
+    unit = home_unit(request.user)
+    if unit is None:
+        raise PermissionDenied
+    return redirect("cogov:dashboard", level=unit[0], pk=unit[1])
 
 
-class DashboardView(generic.TemplateView):
-    """Figures of one unit for a period, its grid cells on a choropleth and its child units on a chart."""
+class DashboardView(LoginRequiredMixin, generic.TemplateView):
+    """Figures of one unit for a period, its grid cells on a choropleth and its child units on a chart.
+
+    For staff whose area holds the unit (accounts.scoping.can_see_unit); the figures are counts and sums.
+    """
 
     template_name = "cogov/dashboard.html"
 
     def get(self, request, *args, **kwargs):
         self.scope = dashboard.Scope.get(kwargs["level"], kwargs["pk"])
+        if not can_see_unit(request.user, self.scope.level, self.scope.obj):
+            raise PermissionDenied
         self.period = dashboard.Period.parse(request.GET.get("start"), request.GET.get("end"))
         self.radius = _radius(request)
         self.figures, self.children, self.cells, self.computed_at = dashboard.cached(

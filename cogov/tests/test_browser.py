@@ -4,17 +4,20 @@ import pytest
 
 from cogov import services
 from cogov.tests.factories import rule, small_community
+from common.testing import browser_login
 from grids.models import GridCell
 
 
 @pytest.mark.django_db(transaction=True)
-def test_drill_down_from_district_to_grid_cell(live_server, page):
+def test_drill_down_from_district_to_grid_cell(live_server, page, django_user_model):
     c1, homes = small_community(24, code="001", seed=2)
     small_community(10, code="002", seed=5)
     hygiene = rule("hygiene", 5)
     for h in homes[:5]:
         services.grant(h, hygiene, reason="周检")
     district = c1.street.district
+    django_user_model.objects.create_superuser("chief", password="x-long-password-1")
+    browser_login(page, live_server.url, "chief", "x-long-password-1")
     page.goto(f"{live_server.url}/cogov/dashboard/district/{district.pk}/")
     page.wait_for_selector("#dashboard-map[data-ready='1']")
     assert page.locator("path.dash-cell").count() == 8  # every cell of the district on the choropleth

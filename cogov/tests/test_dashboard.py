@@ -116,11 +116,21 @@ def test_units_and_cells_add_up_to_the_whole(city):
     assert {f["properties"]["drill_id"] for f in street_cells} == {c1.pk, c2.pk}
 
 
-def test_dashboard_page_and_exports(client, city):
+def test_dashboard_page_and_exports(client, city, django_user_model):
     from openpyxl import load_workbook
 
-    c1, _, _ = city
+    from accounts.models import Membership, Role
+
+    c1, c2, _ = city
     query = "?start=2026-03-01&end=2026-03-31"
+    url = f"/cogov/dashboard/community/{c1.pk}/"
+    assert client.get(url)["Location"].startswith("/accounts/login/")  # not for anonymous visitors
+    manager = django_user_model.objects.create_user("m1", password="x-long-password-1")
+    Membership.objects.create(user=manager, role=Role.MANAGER, community=c1)
+    client.force_login(manager)
+    assert client.get(f"/cogov/dashboard/community/{c2.pk}/").status_code == 403  # another community
+    assert client.get(f"/cogov/dashboard/district/{c1.street.district_id}/").status_code == 403  # above their area
+    assert client.get("/cogov/dashboard/")["Location"] == url
     f = dashboard.figures(Scope("community", c1), MARCH)
     html = client.get(f"/cogov/dashboard/community/{c1.pk}/{query}").content.decode()
     assert "units-chart" in html and str(f.points["issued"]) in html
@@ -154,10 +164,13 @@ def test_renovation_zones_show_their_consent_rate():
     assert pct == round(100 * 6 / len(homes), 1)
 
 
-def test_a_unit_s_figures_are_kept_for_the_configured_time_then_computed_again(client, city, settings):
+def test_a_unit_s_figures_are_kept_for_the_configured_time_then_computed_again(
+    client, city, settings, django_user_model
+):
     from django.core.cache import cache
 
     c1, _, homes = city
+    client.force_login(django_user_model.objects.create_superuser("chief", password="x-long-password-1"))
     cache.clear()
     settings.DASHBOARD_CACHE_SECONDS = 300
     url = f"/cogov/dashboard/community/{c1.pk}/"
