@@ -30,19 +30,54 @@ MAX_FEATURES = 3000
 
 
 def can_view_all(user):
+    """May open the staff pages (lists, map, heat, overdue, statistics); what they list is `visible_cases`."""
     return user.is_authenticated and (user.has_perm("cases.view_case") or user.is_superuser)
 
 
+def visible_cases(user, qs=None):
+    """The cases a user reads: administrators all; with a role (accounts memberships) managers and dispatchers
+    their area, grid workers their cells, and everyone what they reported or handle. Staff given the permission
+    directly, without any role, are not narrowed by area."""
+    from accounts.models import Membership
+    from accounts.scoping import community_filter, worker_cells_filter
+
+    qs = Case.objects.all() if qs is None else qs
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or (can_view_all(user) and not Membership.objects.filter(user=user).exists()):
+        return qs
+    area = community_filter(user)
+    if area is None:
+        return qs
+    groups = list(user.groups.values_list("name", flat=True))
+    mine = (
+        area
+        | worker_cells_filter(user)
+        | Q(reporter=user)
+        | Q(grid_worker=user)
+        | Q(handler_user=user)
+        | Q(handler_party__user=user)
+        | Q(handler_party__name__in=groups)
+    )
+    return qs.filter(pk__in=Case.objects.filter(mine).values("pk"))
+
+
 def case_visible(user, case):
-    if can_view_all(user):
-        return True
     if not user.is_authenticated:
         return False
+    if visible_cases(user, Case.objects.filter(pk=case.pk)).exists():
+        return True
     return (
         case.reporter_id == user.pk
         or case.grid_worker_id == user.pk
         or workflow.handler_users(case).filter(pk=user.pk).exists()
     )
+
+
+def staff_cases(request, form):
+    """The staff pages' cases: the filter's (open ones when unfiltered), narrowed to what the user reads."""
+    qs = form.filter(Case.objects.all()) if request.GET else Case.objects.open()
+    return visible_cases(request.user, qs)
 
 
 def grouped_categories():
@@ -200,7 +235,7 @@ def staff_required(view):
 @staff_required
 def case_list(request):
     form = FilterForm(request.GET or None)
-    qs = form.filter(Case.objects.all()) if request.GET else Case.objects.open()
+    qs = staff_cases(request, form)
     return render(
         request,
         "cases/list.html",
@@ -217,7 +252,7 @@ def case_list(request):
 def features(request):
     """The filtered cases as GeoJSON (the map and the list read the same answer)."""
     form = FilterForm(request.GET or None)
-    qs = form.filter(Case.objects.all()) if request.GET else Case.objects.open()
+    qs = staff_cases(request, form)
     qs = qs.select_related("category", "cell").order_by("-created_at")[:MAX_FEATURES]
     now = timezone.now()
     feats = []
@@ -258,7 +293,7 @@ SELECT ST_AsGeoJSON(ST_Transform(ST_Envelope(ST_Buffer(
 def heat(request):
     """Case density as squares of 200 m (counts per square, one grouped SQL query) for the heat view."""
     form = FilterForm(request.GET or None)
-    qs = form.filter(Case.objects.all()) if request.GET else Case.objects.open()
+    qs = staff_cases(request, form)
     first = qs.values_list("location", flat=True).first()
     if first is None:
         return JsonResponse({"type": "FeatureCollection", "features": []})
@@ -277,7 +312,9 @@ def heat(request):
 @staff_required
 def overdue(request):
     now = timezone.now()
-    qs = Case.objects.overdue(now).select_related("category", "cell", "handler_party", "handler_user")
+    qs = visible_cases(request.user, Case.objects.overdue(now)).select_related(
+        "category", "cell", "handler_party", "handler_user"
+    )
     page = Paginator(qs.order_by("deadline_at"), 50).get_page(request.GET.get("page"))
     rows = [(c, now - c.deadline_at) for c in page]
     return render(request, "cases/overdue.html", {"page": page, "rows": rows})

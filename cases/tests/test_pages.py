@@ -90,3 +90,27 @@ def test_overdue_stats_and_notification_pages(client, scene, django_user_model):
     client.post("/cases/notifications/")
     assert 'class="unread"' not in client.get("/cases/notifications/").content.decode()
     assert dept.pk
+
+
+def test_staff_with_a_role_read_the_cases_of_their_area_only(client, scene, django_user_model):
+    from accounts.models import Membership, Role
+    from grids.tests.factories import make_cells, make_community
+
+    west, east, worker, disp = scene
+    here = report(x=100)
+    other_community = make_community(code="002")  # east of the first one
+    make_cells(other_community, 1, 1)
+    there = report(x=1500)
+    assert there.community_id == other_community.pk
+    local = dispatcher(django_user_model, username="local")
+    Membership.objects.create(user=local, role=Role.DISPATCHER, community=here.community)
+    client.force_login(local)
+    ids = [f["id"] for f in client.get("/cases/features/").json()["features"]]
+    assert ids == [here.pk]
+    assert client.get(f"/cases/{here.pk}/").status_code == 200
+    assert client.get(f"/cases/{there.pk}/").status_code in (403, 404)
+    # the grid worker reads the cases of the cell they hold, not the others
+    Membership.objects.create(user=worker, role=Role.WORKER, cell=west)
+    worker.user_permissions.add(*local.user_permissions.filter(codename="view_case"))
+    client.force_login(worker)
+    assert [f["id"] for f in client.get("/cases/features/").json()["features"]] == [here.pk]
