@@ -55,7 +55,11 @@ class PhotoInline(admin.TabularInline):
 
 @admin.register(Rating)
 class RatingAdmin(admin.ModelAdmin):
+    """Ratings move through cogov.services (assess, decide: the award's points and red-board line come with it),
+    so their status and score are not edited here."""
+
     list_display = ["year", "kind", "household", "status", "score"]
+    readonly_fields = ["status", "score"]
     list_filter = ["kind", "status", "year"]
     raw_id_fields = ["household"]
     inlines = [PhotoInline]
