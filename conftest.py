@@ -2,15 +2,7 @@ import os
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+from common.testing import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")

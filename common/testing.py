@@ -1,4 +1,15 @@
-"""Helpers shared by the apps' tests."""
+"""Helpers shared by the apps' tests (and the benchmarks' browser)."""
+
+# Debian's Chromium, headless, offline: nothing leaves the machine.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 def browser_login(page, base_url, username, password):

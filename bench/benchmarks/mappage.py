@@ -14,16 +14,8 @@ from django.urls import NoReverseMatch, reverse
 
 from bench.harness import Benchmark, Figure, Limit
 from bench.server import percentile
+from common.testing import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 IN_VIEW = 10_000
 LOADS = {"tiny": 2, "small": 3}  # page loads per run; 5 at larger scales
 READY = """() => {

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from common.testing import browser_login
 from grids.models import Household
 from grids.tests.factories import make_community
 from planning.consent import record_vote
@@ -11,14 +12,6 @@ from planning.models import Comment, Item, Project, Stage, Vote, Zone
 from planning.tests.factories import building, compound
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def login(page, live_server, username, password):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_planner_draws_a_zone_sees_statistics_publishes_and_a_visitor_comments(live_server, page, django_user_model):
@@ -29,7 +22,7 @@ def test_planner_draws_a_zone_sees_statistics_publishes_and_a_visitor_comments(l
     compound(community, 600, 100, 800, 300, name="幸福小区")  # a neighbour, left out of the zone
     django_user_model.objects.create_superuser("planner", password="x-long-password-1")
 
-    login(page, live_server, "planner", "x-long-password-1")
+    browser_login(page, live_server.url, "planner", "x-long-password-1")
     page.goto(f"{live_server.url}/planning/zone/new/")
     page.wait_for_selector("#zone-map[data-loaded=compounds]")
     page.fill("input[name=name]", "和平片区")
@@ -97,7 +90,7 @@ def test_worker_records_votes_on_the_map_of_households_not_yet_voted(live_server
     Household.objects.update(head_name="欧阳秀英", phone="13900001111")
     worker = django_user_model.objects.create_user("worker", password="x-long-password-1")
     worker.user_permissions.add(*Permission.objects.filter(codename__in=["add_vote", "view_project"]))
-    login(page, live_server, "worker", "x-long-password-1")
+    browser_login(page, live_server.url, "worker", "x-long-password-1")
     page.goto(f"{live_server.url}/planning/project/{project.pk}/survey/")
     page.wait_for_selector("#survey-map[data-loaded=pending]")
     assert page.locator("#pending-count").inner_text() == "9"

@@ -4,20 +4,13 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from common.testing import browser_login
 from grids.models import GridAssignment
 from grids.tests.factories import make_cells, make_community
 from responsibility.models import ResponsibilityArea
 from responsibility.tests.factories import org
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def login(page, live_server, username, password):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -33,7 +26,7 @@ def manager(django_user_model):
 
 def test_assign_a_worker_by_clicking_a_cell(live_server, page, manager):
     community, cells, _user, worker = manager
-    login(page, live_server, "manager", "x-long-password-1")
+    browser_login(page, live_server.url, "manager", "x-long-password-1")
     page.goto(f"{live_server.url}/responsibility/community/{community.pk}/assign/")
     page.wait_for_selector("#assign-map[data-loaded=cells]")
     assert page.locator("path.uncovered-cell").count() == 4  # nobody assigned yet: all stand out
@@ -52,7 +45,7 @@ def test_assign_a_worker_by_clicking_a_cell(live_server, page, manager):
 def test_draw_a_frontage_polygon_with_the_editor(live_server, page, manager):
     community, _cells, _user, _worker = manager
     shop = org("阳光水果店")
-    login(page, live_server, "manager", "x-long-password-1")
+    browser_login(page, live_server.url, "manager", "x-long-password-1")
     page.goto(f"{live_server.url}/responsibility/responsibilityarea/new/?community={community.pk}")
     page.wait_for_selector(".leaflet-pm-toolbar")
     page.fill("input[name=name]", "阳光水果店门前")
