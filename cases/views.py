@@ -354,6 +354,9 @@ def detail(request, pk):
         users = User.objects.filter(is_active=True).filter(Q(groups__isnull=False) | Q(is_staff=True)).distinct()
         others += [(f"user:{u.pk}", u.get_full_name() or u.username) for u in users.order_by("username")[:200]]
     events = case.events.select_related("actor").prefetch_related("photos")
+    deed = None
+    if case.kind == Case.Kind.GOOD_DEED and case.household_id is None and any(t.action == "register" for t in actions):
+        deed = [(h.pk, str(h)) for h in deed_households(request.user, case)[:500]]
     return render(
         request,
         "cases/detail.html",
@@ -368,8 +371,18 @@ def detail(request, pk):
             "overdue": case.is_overdue(),
             "contact": (case.masked("contact_name"), case.masked("contact_phone")),
             "geojson": case.location.geojson,
+            "deed_households": deed,
         },
     )
+
+
+def deed_households(user, case):
+    """Households a good deed can be credited to: of the case's community, within what the user may read."""
+    from accounts.scoping import scope_households
+    from grids.models import Household
+
+    qs = Household.objects.filter(community_id=case.community_id).select_related("building")
+    return scope_households(qs, user).order_by("building__name", "unit", "room", "pk")
 
 
 @require_POST
@@ -381,6 +394,12 @@ def act(request, pk, action):
     handler = None
     if action == "dispatch":
         handler = routing.resolve_handler(request.POST.get("handler_other") or request.POST.get("handler"))
+    household = None
+    if request.POST.get("household"):
+        household = deed_households(request.user, case).filter(pk=request.POST["household"]).first()
+        if household is None:
+            messages.error(request, _("Choose a household of the case's community."))
+            return redirect("cases:detail", pk=pk)
     try:
         workflow.perform(
             case,
@@ -390,6 +409,7 @@ def act(request, pk, action):
             photos=request.FILES.getlist("photos"),
             handler=handler,
             expected_version=request.POST.get("version") or None,
+            household=household,
         )
     except workflow.TransitionError as exc:
         messages.error(request, exc.message)

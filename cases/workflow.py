@@ -169,7 +169,7 @@ def illegal_message(case, t):
 
 
 # --- the step itself ---------------------------------------------------------------------------------------
-def perform(case, action, user, *, note="", photos=(), handler=None, expected_version=None, now=None):
+def perform(case, action, user, *, note="", photos=(), handler=None, expected_version=None, now=None, household=None):
     """Take one step of the flow. Returns the refreshed case; raises TransitionError (nothing saved) when refused."""
     from cases.photos import clean_photos
 
@@ -226,6 +226,13 @@ def perform(case, action, user, *, note="", photos=(), handler=None, expected_ve
             case.closed_at = None
         elif action == "close":
             case.closed_at = now
+        if household is not None:
+            # Registering a good deed names the household that did it (its points follow: cogov.hooks).
+            if action != "register" or case.kind != Case.Kind.GOOD_DEED:
+                raise TransitionError(_("Only a good deed being registered names a household."), "invalid")
+            if case.community_id and household.community_id != case.community_id:
+                raise TransitionError(_("The household lives in another community."), "invalid")
+            case.household = household
         case.save()
         event = CaseEvent.objects.create(
             case=case,
