@@ -51,10 +51,17 @@ def _month(moment):
 
 
 def earned_this_month(household, rule, moment=None):
-    """Net points the household has under `rule` in the calendar month of `moment` (reversals count)."""
+    """Net points the household has under `rule` in the calendar month of `moment`.
+
+    A reversal counts in the month of the entry it cancels, whenever it was written: reversing last month's grant
+    frees nothing under this month's cap.
+    """
     start, end = _month(moment or timezone.now())
-    qs = LedgerEntry.objects.filter(household=household, rule=rule, at__date__gte=start, at__date__lt=end)
-    return qs.aggregate(s=Coalesce(Sum("points"), 0))["s"]
+    mine = LedgerEntry.objects.filter(household=household, rule=rule)
+    in_month = {"at__date__gte": start, "at__date__lt": end}
+    originals = Q(reverses__isnull=True, **in_month)
+    reversals = Q(reverses__isnull=False, **{f"reverses__{k}": v for k, v in in_month.items()})
+    return mine.filter(originals | reversals).aggregate(s=Coalesce(Sum("points"), 0))["s"]
 
 
 def _source_ref(source):

@@ -84,6 +84,18 @@ def test_a_reversed_entry_frees_its_share_of_the_cap(homes, staff):
     assert services.grant(homes[0], hygiene, by=staff, reason="周检").points == 10
 
 
+def test_reversing_last_month_s_grant_frees_nothing_under_this_month_s_cap(homes, staff):
+    hygiene = rule("hygiene", 10, cap=10)
+    last_month = timezone.make_aware(datetime(2026, 2, 20, 10))
+    old = services.grant(homes[0], hygiene, by=staff, reason="周检", at=last_month)
+    now = timezone.make_aware(datetime(2026, 3, 10, 10))
+    services.grant(homes[0], hygiene, by=staff, reason="周检", at=now)  # March's 10 points: the cap is reached
+    services.reverse(old, by=staff, reason="录错")  # written today, cancels February's entry
+    with pytest.raises(services.CapReached):
+        services.grant(homes[0], hygiene, by=staff, reason="周检", at=now)
+    assert services.earned_this_month(homes[0], hygiene, last_month) == 0
+
+
 def test_manual_grant_needs_a_reason_and_a_source_earns_once(homes, staff):
     hygiene = rule("hygiene", 5)
     with pytest.raises(ValidationError, match="needs a reason"):
