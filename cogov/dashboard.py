@@ -175,8 +175,20 @@ def figures(scope, period, radius_m=DEFAULT_RADIUS_M):
         points=_points(scope.entries, period),
         points_previous=_points(scope.entries, period.previous),
     )
-    result.extra = [s for s in (p(scope, period, radius_m) for p in _providers()) if s]
+    result.extra = [_rows_with_change(s) for s in (p(scope, period, radius_m) for p in _providers()) if s]
     return result
+
+
+def _rows_with_change(section):
+    """Rows of a section as (label, value, previous, change): providers give (label, value) or add the previous
+    period's value; the change is taken where both are numbers."""
+    rows = []
+    for row in section["rows"]:
+        label, value, previous = (tuple(row) + (None,))[:3]
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (value, previous))
+        change = round(value - previous, 1) if numbers else None
+        rows.append((label, value, previous, change))
+    return {**section, "rows": rows}
 
 
 def by_unit(scope, period, level):

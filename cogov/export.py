@@ -41,7 +41,7 @@ def rows(f):
         (_("Households earning points"), p["earners"], q["earners"]),
     ]
     for section in f.extra:
-        out += [(str(label), value, None) for label, value in section["rows"]]
+        out += [(str(label), value, previous) for label, value, previous, _change in section["rows"]]
     return out
 
 

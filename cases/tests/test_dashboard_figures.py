@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import workflow
 from cases.dashboard import dashboard_figures
@@ -23,18 +23,20 @@ def test_figures_match_python_counts(django_user_model):
     for c in cases[3:6]:
         workflow.perform(c, "register", staff)
     today = timezone.localdate()
-    figures = dict(
-        dashboard_figures(Household.objects.all(), GridCell.objects.all(), today - timedelta(days=1), today)["rows"]
-    )
-    values = list(figures.values())
-    all_cases = Case.objects.all()
-    assert values[0] == all_cases.count() == 10
-    assert values[1] == all_cases.exclude(state__in=[State.CLOSED, State.REJECTED]).count() == 7
-    assert values[3] == 3
-    in_west = Case.objects.filter(cell=west).count()
-    only_west = dict(
-        dashboard_figures(
-            Household.objects.none(), GridCell.objects.filter(pk=west.pk), today - timedelta(days=1), today
-        )["rows"]
-    )
-    assert list(only_west.values())[0] == in_west
+    # Two of last week's reports, for the previous period's column.
+    Case.objects.filter(pk__in=[cases[8].pk, cases[9].pk]).update(created_at=timezone.now() - timedelta(days=3))
+
+    def figures(cells, start=today - timedelta(days=1)):
+        with translation.override("en"):
+            rows = dashboard_figures(Household.objects.all(), cells, start, today)["rows"]
+            return {str(label): (value, previous) for label, value, previous in rows}
+
+    f = figures(GridCell.objects.all())  # the last two days, beside the two days before them
+    in_period = Case.objects.exclude(pk__in=[cases[8].pk, cases[9].pk])
+    assert f["Cases reported"] == (in_period.count(), 2) == (8, 2)
+    assert f["Open cases"][0] == in_period.exclude(state__in=[State.CLOSED, State.REJECTED]).count() == 5
+    assert f["State: rejected"] == (3, 0) and f["State: registered"] == (3, 0)
+    assert f["State: reported"] == (in_period.filter(state=State.REPORTED).count(), 2) == (2, 2)
+    assert figures(GridCell.objects.all(), start=today)["Cases reported"][1] == 0  # yesterday: none of them
+    only_west = figures(GridCell.objects.filter(pk=west.pk), start=today - timedelta(days=2))
+    assert only_west["Cases reported"][0] == Case.objects.filter(cell=west).count()

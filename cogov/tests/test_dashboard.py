@@ -159,7 +159,7 @@ def test_renovation_zones_show_their_consent_rate():
     record_vote(project, homes[6], Vote.Choice.DISAGREE, channel=Vote.Channel.RESIDENT)
     f = dashboard.figures(Scope("community", community), MARCH)
     section = next(s for s in f.extra if "consent" in str(s["title"]).lower())
-    ((label, pct),) = section["rows"]
+    ((label, pct, _previous, _change),) = section["rows"]
     assert zone.name in label and project.name in label
     assert pct == round(100 * 6 / len(homes), 1)
 
