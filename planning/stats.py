@@ -36,7 +36,11 @@ def compounds_inside(boundary):
 
 
 def households_inside(boundary):
-    return Household.objects.filter(location__intersects=boundary)
+    """Households located in the boundary, and those without a location of their own whose building is in it
+    (left out, they would drop from the consent rate's denominator)."""
+    return Household.objects.filter(
+        Q(location__intersects=boundary) | Q(location__isnull=True, building__anchor__intersects=boundary)
+    )
 
 
 def buildings_inside(boundary):

@@ -62,3 +62,14 @@ def test_only_households_inside_the_zone_vote_and_only_workers_record(django_use
     with pytest.raises(ValidationError, match="agree, disagree or abstain"):
         record_vote(project, inside, "maybe", channel=Vote.Channel.RESIDENT)
     assert not Vote.objects.exists()
+
+
+def test_a_household_without_a_location_counts_through_its_building(worker):
+    c, z, project = eligible_setup(make_community())
+    h = Household.objects.filter(building__compound=c).order_by("pk").first()
+    Household.objects.filter(pk=h.pk).update(location=None)
+    rate = consent(project, z.boundary)
+    assert rate.households == 9  # still in the denominator
+    assert h.pk in not_voted(project).values_list("pk", flat=True)
+    record_vote(project, h, Vote.Choice.AGREE, channel=Vote.Channel.WORKER, user=worker)
+    assert consent(project, z.boundary).agree == 1
