@@ -244,19 +244,23 @@ class ProjectDetailView(LoginRequiredMixin, PermissionRequiredMixin, generic.Det
 
 
 def item_totals(project):
-    items = list(project.items.all())
+    """Budget of a project's items: totals, funding, cost by class and the cost-weighted progress, one aggregate."""
+    from django.db.models import DecimalField, F, Q, Sum, Value
+    from django.db.models.functions import Coalesce
+
     fields = ["cost_estimate", *Item.FUNDING]
-    totals = {f: sum((getattr(i, f) for i in items), start=0) for f in fields}
-    totals["by_class"] = [
-        (label, sum((i.cost_estimate for i in items if i.item_class == value), start=0))
-        for value, label in ItemClass.choices
-    ]
+    zero = Value(0, output_field=DecimalField())
+    agg = {f"sum_{f}": Coalesce(Sum(f), zero) for f in fields}
+    agg |= {
+        f"class_{value}": Coalesce(Sum("cost_estimate", filter=Q(item_class=value)), zero)
+        for value, _label in ItemClass.choices
+    }
+    agg["weighted"] = Coalesce(Sum(F("progress_pct") * F("cost_estimate"), output_field=DecimalField()), zero)
+    row = project.items.aggregate(**agg)
+    totals = {f: row[f"sum_{f}"] for f in fields}
+    totals["by_class"] = [(label, row[f"class_{value}"]) for value, label in ItemClass.choices]
     totals["unfunded"] = totals["cost_estimate"] - sum(totals[f] for f in Item.FUNDING)
-    totals["progress"] = (
-        round(sum(i.progress_pct * i.cost_estimate for i in items) / totals["cost_estimate"], 1)
-        if totals["cost_estimate"]
-        else 0
-    )
+    totals["progress"] = round(row["weighted"] / totals["cost_estimate"], 1) if totals["cost_estimate"] else 0
     return totals
 
 
