@@ -29,8 +29,18 @@ def who_is_responsible(lon, lat, day=None):
     day = day or timezone.localdate()
     point = Point(float(lon), float(lat), srid=4326)
     result = Responsibility(point=point, day=day)
+    # The units' outlines are not part of the answer: leaving them out spares reading and parsing a district's
+    # polygon (tens of kB) on every lookup.
     cells = list(
-        GridCell.objects.filter(boundary__covers=point).select_related("community__street__district").order_by("id")
+        GridCell.objects.filter(boundary__covers=point)
+        .select_related("community__street__district")
+        .defer(
+            "boundary",
+            "community__boundary",
+            "community__street__boundary",
+            "community__street__district__boundary",
+        )
+        .order_by("id")
     )
     if cells:
         result.cell, result.boundary_cells = cells[0], cells[1:]
@@ -44,6 +54,7 @@ def who_is_responsible(lon, lat, day=None):
         ResponsibilityArea.objects.active_on(day)
         .filter(area__covers=point)
         .select_related("party__user", "party__household__building")
+        .defer("area", "party__household__building__footprint", "party__household__location")
         .order_by("kind", "name")
     )
     result.adoptions = adoptions_covering(point, day)
@@ -62,6 +73,7 @@ def adoptions_covering(point, day):
         Adoption.objects.active_on(day)
         .filter(asset__geom__covers=point)
         .select_related("asset")
+        .defer("asset__geom")
         .order_by("asset__name")
     )
 
