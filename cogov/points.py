@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import scope_households
 from cogov import services
-from cogov.models import CatalogueItem, LedgerEntry, PointRule
+from cogov.models import CatalogueItem, LedgerEntry, PointRule, Redemption
 from grids.models import Household
 
 
@@ -132,6 +132,26 @@ def reverse(request, pk):
     except ValidationError as exc:
         return _refused(request, home, exc)
     return _done(request, home, _("Entry reversed: %(points)s points.") % {"points": counter.points})
+
+
+@require_POST
+@login_required
+@permission_required("cogov.add_redemption", raise_exception=True)
+def return_item(request, pk):
+    home = _household(request, pk)
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, home, ValidationError(_("Give the reason for the return.")))
+    redemption = get_object_or_404(Redemption, entry_id=form.cleaned_data["entry"], household=home)
+    try:
+        services.return_item(redemption, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        return _refused(request, home, exc)
+    return _done(
+        request,
+        home,
+        _("%(item)s returned: %(points)s points back.") % {"item": redemption.item.name, "points": redemption.points},
+    )
 
 
 @require_POST

@@ -192,6 +192,29 @@ def redeem(household, item, *, quantity=1, by=None):
         )
 
 
+@transaction.atomic
+def return_item(redemption, *, by=None, reason):
+    """Undo a redemption: the item goes back into stock and the points back to the household, together, once."""
+    if not reason or not reason.strip():
+        raise ValidationError(gettext("Give the reason for the return."))
+    _lock(redemption.household_id)
+    entry = LedgerEntry.objects.get(pk=redemption.entry_id)
+    if LedgerEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError(gettext("This redemption has already been returned."))
+    CatalogueItem.objects.filter(pk=redemption.item_id).update(stock=F("stock") + redemption.quantity)
+    counter = LedgerEntry(
+        household_id=entry.household_id,
+        points=-entry.points,
+        source=Source.REDEMPTION,
+        quantity=entry.quantity,
+        reason=reason.strip(),
+        reverses=entry,
+        granted_by=by,
+    )
+    counter.save()
+    return counter
+
+
 # --- ratings -------------------------------------------------------------------------------
 
 CHECKLISTS = {

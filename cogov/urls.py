@@ -14,4 +14,5 @@ urlpatterns = [
     path("points/<int:pk>/grant/", points.grant, name="points-grant"),
     path("points/<int:pk>/reverse/", points.reverse, name="points-reverse"),
     path("points/<int:pk>/redeem/", points.redeem, name="points-redeem"),
+    path("points/<int:pk>/return/", points.return_item, name="points-return"),
 ]

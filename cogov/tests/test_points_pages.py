@@ -61,6 +61,17 @@ def test_manager_grants_reverses_and_redeems_for_a_household_of_their_area(clien
     soap.refresh_from_db()
     assert services.balance(home) == 3 and soap.stock == 1
 
+    # the soap comes back: stock and points together, once
+    served = LedgerEntry.objects.get(source="redemption", reverses__isnull=True)
+    client.post(f"/cogov/points/{home.pk}/return/", {"entry": served.pk, "reason": "质量问题退回"})
+    soap.refresh_from_db()
+    assert services.balance(home) == 6 and soap.stock == 2
+    client.post(f"/cogov/points/{home.pk}/return/", {"entry": served.pk, "reason": "再退"})
+    soap.refresh_from_db()
+    assert services.balance(home) == 6 and soap.stock == 2
+    client.post(f"/cogov/points/{home.pk}/redeem/", {"item": soap.pk, "quantity": "1"})
+    assert services.balance(home) == 3
+
     # the wrong grant is reversed by a counter-entry; the original stays, and cannot be reversed twice
     client.post(f"/cogov/points/{home.pk}/reverse/", {"entry": entry.pk, "reason": "录错户"})
     assert services.balance(home) == -3 and LedgerEntry.objects.filter(reverses=entry).count() == 1
