@@ -138,6 +138,11 @@ def reverse(entry, *, by=None, reason):
         raise ValidationError(gettext("This entry has already been reversed."))
     if entry.source == Source.REDEMPTION:
         raise ValidationError(gettext("A redemption is undone by returning the item, not by reversing its points."))
+    return _counter_entry(entry, by, reason)
+
+
+def _counter_entry(entry, by, reason):
+    """The entry of opposite sign that cancels `entry` (same household, rule, source record and quantity)."""
     counter = LedgerEntry(
         household_id=entry.household_id,
         points=-entry.points,
@@ -202,17 +207,7 @@ def return_item(redemption, *, by=None, reason):
     if LedgerEntry.objects.filter(reverses=entry).exists():
         raise ValidationError(gettext("This redemption has already been returned."))
     CatalogueItem.objects.filter(pk=redemption.item_id).update(stock=F("stock") + redemption.quantity)
-    counter = LedgerEntry(
-        household_id=entry.household_id,
-        points=-entry.points,
-        source=Source.REDEMPTION,
-        quantity=entry.quantity,
-        reason=reason.strip(),
-        reverses=entry,
-        granted_by=by,
-    )
-    counter.save()
-    return counter
+    return _counter_entry(entry, by, reason)
 
 
 # --- ratings -------------------------------------------------------------------------------
