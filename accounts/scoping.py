@@ -32,13 +32,15 @@ def community_filter(user, path="community"):
 
 
 def worker_cells_filter(user, path="cell", day=None):
-    """Q selecting the cells a grid worker holds today (assignments) or by membership."""
+    """Q selecting the cells a grid worker holds today (assignments) or by membership; path "" filters the cells
+    themselves."""
     day = day or timezone.localdate()
-    q = Q(**{f"{path}__assignments__worker": user, f"{path}__assignments__start__lte": day}) & (
-        Q(**{f"{path}__assignments__end__isnull": True}) | Q(**{f"{path}__assignments__end__gte": day})
+    at = f"{path}__" if path else ""
+    q = Q(**{f"{at}assignments__worker": user, f"{at}assignments__start__lte": day}) & (
+        Q(**{f"{at}assignments__end__isnull": True}) | Q(**{f"{at}assignments__end__gte": day})
     )
     cells = Membership.objects.filter(user=user, role=Role.WORKER, cell__isnull=False).values_list("cell", flat=True)
-    return q | Q(**{f"{path}_id__in": list(cells)})
+    return q | Q(**{f"{path}_id__in" if path else "pk__in": list(cells)})
 
 
 def scope_households(queryset, user):
@@ -88,16 +90,11 @@ def can_see_unit(user, level, obj):
             or (m.cell_id and m.cell_id == cell)
         ):
             return True
-    from grids.models import Community, GridAssignment
+    from grids.models import Community, GridCell
 
     if community is not None and Community.objects.filter(pk=community, managers=user).exists():
         return True
-    if cell is not None:
-        if GridAssignment.objects.active_on(timezone.localdate()).filter(cell_id=cell, worker=user).exists():
-            return True
-        if Membership.objects.filter(user=user, role=Role.WORKER, cell_id=cell).exists():
-            return True
-    return False
+    return cell is not None and GridCell.objects.filter(Q(pk=cell) & worker_cells_filter(user, path="")).exists()
 
 
 def home_unit(user):

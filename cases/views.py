@@ -63,15 +63,7 @@ def visible_cases(user, qs=None):
 
 
 def case_visible(user, case):
-    if not user.is_authenticated:
-        return False
-    if visible_cases(user, Case.objects.filter(pk=case.pk)).exists():
-        return True
-    return (
-        case.reporter_id == user.pk
-        or case.grid_worker_id == user.pk
-        or workflow.handler_users(case).filter(pk=user.pk).exists()
-    )
+    return visible_cases(user, Case.objects.filter(pk=case.pk)).exists()
 
 
 def staff_cases(request, form):
