@@ -112,8 +112,8 @@ def _household_counts(cells, types, radius_m, srid, lat):
     widened by the radius in degrees: a box test, cheaper than a distance to the polygon, and a superset) and
     gathered into one multipoint in metres; each household of the cell is then measured against that multipoint
     only. The same answer as probing the index once per household, for a fraction of the cost when the cells hold
-    thousands of households. The tables are read through the models'
-    own querysets (soft-deleted households and the asset filters apply).
+    thousands of households. The tables are read through the models' own querysets (soft-deleted households and
+    the asset filters apply).
     """
     from grids.models import Household
 

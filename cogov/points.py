@@ -90,13 +90,17 @@ def household(request, pk):
     )
 
 
-def _done(request, home, message):
-    messages.success(request, message)
-    return redirect("cogov:points-household", pk=home.pk)
-
-
-def _refused(request, home, exc):
-    messages.error(request, " ".join(exc.messages if isinstance(exc, ValidationError) else [str(exc)]))
+def _post(request, pk, form_class, act, **form_kwargs):
+    """Run one change for a household of the user's area: the form checked, then `act(home, cleaned_data)` (a
+    cogov.services call that returns the message to show); a refusal is shown with its reason, nothing written."""
+    home = _household(request, pk)
+    form = form_class(request.POST, **({"household": home} if form_kwargs.get("with_household") else {}))
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        messages.success(request, act(home, form.cleaned_data))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("cogov:points-household", pk=home.pk)
 
 
@@ -104,71 +108,46 @@ def _refused(request, home, exc):
 @login_required
 @permission_required("cogov.add_ledgerentry", raise_exception=True)
 def grant(request, pk):
-    home = _household(request, pk)
-    form = GrantForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, home, ValidationError([e for errs in form.errors.values() for e in errs]))
-    d = form.cleaned_data
-    try:
+    def act(home, d):
         entry = services.grant(home, d["rule"], quantity=d["quantity"], by=request.user, reason=d["reason"])
-    except ValidationError as exc:
-        return _refused(request, home, exc)
-    return _done(
-        request, home, _("%(points)s points granted under %(rule)s.") % {"points": entry.points, "rule": d["rule"]}
-    )
+        return _("%(points)s points granted under %(rule)s.") % {"points": entry.points, "rule": d["rule"]}
+
+    return _post(request, pk, GrantForm, act)
 
 
 @require_POST
 @login_required
 @permission_required("cogov.add_ledgerentry", raise_exception=True)
 def reverse(request, pk):
-    home = _household(request, pk)
-    form = ReverseForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, home, ValidationError(_("Give the reason for the reversal.")))
-    entry = get_object_or_404(LedgerEntry, pk=form.cleaned_data["entry"], household=home)
-    try:
-        counter = services.reverse(entry, by=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        return _refused(request, home, exc)
-    return _done(request, home, _("Entry reversed: %(points)s points.") % {"points": counter.points})
+    def act(home, d):
+        entry = get_object_or_404(LedgerEntry, pk=d["entry"], household=home)
+        counter = services.reverse(entry, by=request.user, reason=d["reason"])
+        return _("Entry reversed: %(points)s points.") % {"points": counter.points}
+
+    return _post(request, pk, ReverseForm, act)
 
 
 @require_POST
 @login_required
 @permission_required("cogov.add_redemption", raise_exception=True)
 def return_item(request, pk):
-    home = _household(request, pk)
-    form = ReverseForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, home, ValidationError(_("Give the reason for the return.")))
-    redemption = get_object_or_404(Redemption, entry_id=form.cleaned_data["entry"], household=home)
-    try:
-        services.return_item(redemption, by=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        return _refused(request, home, exc)
-    return _done(
-        request,
-        home,
-        _("%(item)s returned: %(points)s points back.") % {"item": redemption.item.name, "points": redemption.points},
-    )
+    def act(home, d):
+        redemption = get_object_or_404(Redemption, entry_id=d["entry"], household=home)
+        services.return_item(redemption, by=request.user, reason=d["reason"])
+        return _("%(item)s returned: %(points)s points back.") % {
+            "item": redemption.item.name,
+            "points": redemption.points,
+        }
+
+    return _post(request, pk, ReverseForm, act)
 
 
 @require_POST
 @login_required
 @permission_required("cogov.add_redemption", raise_exception=True)
 def redeem(request, pk):
-    home = _household(request, pk)
-    form = RedeemForm(request.POST, household=home)
-    if not form.is_valid():
-        return _refused(request, home, ValidationError([e for errs in form.errors.values() for e in errs]))
-    d = form.cleaned_data
-    try:
+    def act(home, d):
         r = services.redeem(home, d["item"], quantity=d["quantity"], by=request.user)
-    except ValidationError as exc:
-        return _refused(request, home, exc)
-    return _done(
-        request,
-        home,
-        _("%(n)s × %(item)s for %(points)s points.") % {"n": r.quantity, "item": r.item.name, "points": r.points},
-    )
+        return _("%(n)s × %(item)s for %(points)s points.") % {"n": r.quantity, "item": r.item.name, "points": r.points}
+
+    return _post(request, pk, RedeemForm, act, with_household=True)
