@@ -2,13 +2,13 @@
 spaces, adoptions with upkeep logs, and inspections. Laid out in metres on UTM zone 50N, stored in EPSG:4326."""
 
 import random
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import shapely
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from shapely.geometry import LineString, Point, box
 from shapely.strtree import STRtree
@@ -297,6 +297,14 @@ def _adoptions(rng, district):
         )
         adoptions.append(a)
     Adoption.objects.bulk_create(adoptions)
+    # Applied some days before the start, reviewed a few days after applying: stored after the insert, which stamps
+    # the automatic created_at/updated_at with the clock time.
+    applied = []
+    for a in adoptions:
+        at = _local(a.start - timedelta(days=rng.randint(5, 25)), rng.randint(8, 20))
+        reviewed = at + timedelta(days=rng.randint(1, 4)) if a.status == Adoption.Status.APPROVED else None
+        applied.append((a.pk, at, reviewed or at, reviewed))
+    _set_times(Adoption, ["created_at", "updated_at", "reviewed_at"], applied)
     for a in adoptions:
         if a.status != Adoption.Status.APPROVED:
             continue
@@ -307,10 +315,13 @@ def _adoptions(rng, district):
             logs.append(MaintenanceLog(adoption=a, date=day, work=rng.choice(WORKS), logged_by=a.applicant))
             day += timedelta(days=rng.randint(5, 25) if diligent else rng.randint(40, 90))
     MaintenanceLog.objects.bulk_create(logs, batch_size=2000)
+    now = timezone.now()
+    times = [(g.pk, min(_local(g.date, rng.randint(8, 19)), now)) for g in logs]
+    _set_times(MaintenanceLog, ["created_at", "updated_at"], [(pk, at, at) for pk, at in times])
 
 
 def _inspections(rng, district):
-    today = timezone.localdate()
+    today, now = timezone.localdate(), timezone.now()
     workers = {
         a.cell_id: a.worker
         for a in GridAssignment.objects.filter(cell__community__street__district=district).select_related("worker")
@@ -327,10 +338,30 @@ def _inspections(rng, district):
                 inspector=worker,
                 condition=asset.condition,
                 note="例行巡查",
-                inspected_at=f"{today - timedelta(days=rng.randint(0, 60))}T{rng.randint(8, 17):02d}:00:00+08:00",
+                inspected_at=min(_local(today - timedelta(days=rng.randint(0, 60)), rng.randint(8, 17)), now),
             )
         )
     Inspection.objects.bulk_create(rows)
+    _set_times(Inspection, ["created_at", "updated_at"], [(i.pk, i.inspected_at, i.inspected_at) for i in rows])
+
+
+def _local(day, hour):
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _set_times(model, columns, rows, batch=2000):
+    """Store generated times [(id, value per column)] with one UPDATE per batch (bulk_create stamps automatic
+    created_at/updated_at fields with the clock time)."""
+    sets = ", ".join(f"{c} = v.{c}" for c in columns)
+    arrays = ", ".join("%s::timestamptz[]" for _c in columns)
+    sql = (
+        f"UPDATE {model._meta.db_table} AS t SET {sets} FROM unnest(%s::bigint[], {arrays}) "
+        f"AS v(id, {', '.join(columns)}) WHERE t.id = v.id"
+    )
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), batch):
+            chunk = rows[i : i + batch]
+            cur.execute(sql, [[r[0] for r in chunk], *([r[k + 1] for r in chunk] for k in range(len(columns)))])
 
 
 def reset(district_code=DISTRICT_CODE):

@@ -4,11 +4,12 @@ import random
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from cogov import services
-from cogov.models import BoardEntry, CatalogueItem, LedgerEntry, PointRule, Rating, Source
+from cogov.models import BoardEntry, CatalogueItem, LedgerEntry, PointRule, Rating, Redemption, Source
 from grids.models import Community, Household
 
 RULES = [
@@ -87,17 +88,21 @@ def build(seed=2026, stdout=None):
                 community=community, name=name, defaults={"price": price, "stock": stock}
             )
     richest = services.with_balance(Household.objects.filter(pk__in=chosen)).filter(points_balance__gte=30)
+    redeemed = []
     for h in richest.order_by("pk")[:150]:
         item = CatalogueItem.objects.filter(community_id=h.community_id, price__lte=h.points_balance, stock__gte=1)
         item = item.order_by("-price", "name").first()
         if item:
-            services.redeem(h, item, by=staff)
+            redeemed.append(services.redeem(h, item, by=staff))
+    _date_redemptions(rng, redeemed)
     # Ratings: applications in every state; awards reach the red board and earn points.
     sample = sorted(rng.sample(ids, min(len(ids), 80)))
+    ratings = []
     for i, pk in enumerate(sample):
         h = Household.objects.get(pk=pk)
         kind = Rating.Kind.COURTYARD if i % 2 == 0 else Rating.Kind.TEN_STAR
         rating = services.apply_rating(h, kind, year=today.year)
+        ratings.append(rating)
         if i % 4 == 3:
             continue  # waiting for the field assessment
         items = services.CHECKLISTS[kind]
@@ -106,6 +111,7 @@ def build(seed=2026, stdout=None):
         if i % 4 == 2:
             continue  # assessed, waiting for the decision
         services.decide(rating, by=staff, award=rating.score >= 80)
+    _date_ratings(rng, ratings)
     # Black board: a few households per community, shown by door plate.
     for community in Community.objects.order_by("street__code", "code"):
         members = list(Household.objects.filter(community=community).order_by("pk").values_list("pk", flat=True)[:400])
@@ -119,3 +125,80 @@ def build(seed=2026, stdout=None):
             )
     if stdout:
         stdout.write(f"co-governance demo: {len(rows)} points entries, {len(sample)} ratings")
+
+
+# The services stamp what they record with the clock time. A demo loaded in one go would show every redemption,
+# application, assessment and award at the moment it was loaded (and the dashboard's previous period empty), so the
+# steps are dated afterwards, in their order, one UPDATE per table.
+
+
+def _update(table, columns, rows):
+    """UPDATE table SET each column from rows [(id, value, …)] in one statement; columns: [(name, SQL type)]."""
+    if not rows:
+        return
+    sets = ", ".join(f"{name} = v.{name}" for name, _type in columns)
+    arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in columns)
+    names = ", ".join(name for name, _type in columns)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} AS t SET {sets} FROM unnest(%s::bigint[], {arrays}) AS v(id, {names}) WHERE t.id = v.id",
+            [[r[0] for r in rows], *([r[k + 1] for r in rows] for k in range(len(columns)))],
+        )
+
+
+def _date_redemptions(rng, redemptions):
+    """Each redemption (and its ledger line) a few days after the household's latest earning, before today."""
+    now = timezone.now()
+    last = dict(
+        LedgerEntry.objects.filter(household__in=[r.household_id for r in redemptions], points__gt=0)
+        .exclude(source=Source.REDEMPTION)
+        .values("household")
+        .annotate(at=models.Max("at"))
+        .values_list("household", "at")
+    )
+    rows, entries = [], []
+    for r in redemptions:
+        at = min(last[r.household_id] + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 6)), now)
+        rows.append((r.pk, at))
+        entries.append((r.entry_id, at))
+    _update(Redemption._meta.db_table, [("at", "timestamptz")], rows)
+    _update(LedgerEntry._meta.db_table, [("at", "timestamptz")], entries)
+
+
+def _date_ratings(rng, ratings):
+    """Applications over this year; the field assessment one to three weeks later, the decision within ten days
+    after it, never after today; an award's points and red-board line on the day of the decision."""
+    now = timezone.now()
+    year_start = _moment(timezone.localdate().replace(month=1, day=1))
+    days = max(1, (now - year_start).days - 30)
+    applied, assessed, decided, entries, boards = [], [], [], [], []
+    ratings = Rating.objects.filter(pk__in=[r.pk for r in ratings]).order_by("pk")
+    for r in ratings:
+        t0 = min(year_start + timedelta(days=rng.randrange(days), hours=rng.randint(0, 7)), now - timedelta(hours=3))
+        t1 = min(t0 + timedelta(days=rng.randint(7, 21), hours=rng.randint(0, 5)), now - timedelta(hours=2))
+        t2 = min(t1 + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 5)), now - timedelta(hours=1))
+        last = t2 if r.decided_at else t1 if r.assessed_at else t0
+        applied.append((r.pk, t0, last))
+        if r.assessed_at:
+            assessed.append((r.pk, t1))
+        if r.decided_at:
+            decided.append((r.pk, t2))
+            if r.status == Rating.Status.AWARDED:
+                boards.append((r.pk, t2))
+    _update(Rating._meta.db_table, [("created_at", "timestamptz"), ("updated_at", "timestamptz")], applied)
+    _update(Rating._meta.db_table, [("assessed_at", "timestamptz")], assessed)
+    _update(Rating._meta.db_table, [("decided_at", "timestamptz")], decided)
+    when = dict(boards)
+    rating_type = ContentType.objects.get_for_model(Rating)
+    for e in LedgerEntry.objects.filter(source_type=rating_type, source_id__in=[str(k) for k in when]):
+        entries.append((e.pk, when[int(e.source_id)]))
+    _update(LedgerEntry._meta.db_table, [("at", "timestamptz")], entries)
+    lines = [
+        (b.pk, when[b.rating_id], when[b.rating_id], timezone.localtime(when[b.rating_id]).date())
+        for b in BoardEntry.objects.filter(rating_id__in=list(when))
+    ]
+    _update(
+        BoardEntry._meta.db_table,
+        [("created_at", "timestamptz"), ("updated_at", "timestamptz"), ("published", "date")],
+        lines,
+    )
