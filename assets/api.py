@@ -5,7 +5,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Exists, FloatField, Func, OuterRef, Q
+from django.db.models import Exists, FloatField, Func, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -16,6 +16,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from assets import search as asset_search
 from assets import services
 from assets.models import Adoption, Asset, AssetFamily, AssetPhoto, AssetType, Inspection, MaintenanceLog
 from assets.serializers import (
@@ -27,6 +28,7 @@ from assets.serializers import (
     MaintenanceLogSerializer,
     NearestSerializer,
     PhotoSerializer,
+    SearchResultSerializer,
 )
 from common.api import BBoxFilter
 
@@ -84,18 +86,16 @@ class AssetFilter(filters.FilterSet):
         return qs.filter(type__family__code=value[:2], type__code=value[2:4])
 
     def search(self, qs, name, value):
-        value = value.strip()
-        if not value:
-            return qs
-        return qs.filter(
-            Q(name__icontains=value)
-            | Q(type__name__icontains=value)
-            | Q(type__name_en__icontains=value)
-            | Q(identifier__startswith=value)
-        )
+        return asset_search.matching(qs, value) if value.strip() else qs
 
     def filter_adoption(self, qs, name, value):
         return qs.filter(services.adoption_status_filter(value))
+
+
+class SearchPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
 
 
 def visible_assets(user):
@@ -163,6 +163,30 @@ class AssetViewSet(viewsets.ModelViewSet):
                 }
             )
         return Response({"type": "FeatureCollection", "features": features})
+
+    @extend_schema(
+        summary="Search by name, type, family, a word for a type (公厕, 垃圾站) or identifier, nearest first",
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="words; all must match"),
+            OpenApiParameter("lon", float, description="rank by distance from this point (the map's centre)"),
+            OpenApiParameter("lat", float),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description=f"1–{SearchPagination.max_page_size}, default 20"),
+        ],
+        responses=SearchResultSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def search(self, request):
+        p = request.query_params
+        lon = number(p, "lon", None, -180, 180)
+        lat = number(p, "lat", None, -90, 90)
+        if (lon is None) != (lat is None):
+            raise exceptions.ValidationError({"lon": _("Give both lon and lat, or neither.")})
+        qs = asset_search.matching(visible_assets(request.user), p.get("q", ""))
+        qs = asset_search.nearest_first(qs, lon, lat) if lon is not None else qs.order_by("identifier")
+        paginator = SearchPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(SearchResultSerializer(page, many=True).data)
 
     @extend_schema(
         summary="The N nearest assets of a type, with straight-line distance in metres",

@@ -95,6 +95,12 @@ class AssetType(Localised, models.Model):
     green_area = models.BooleanField(_("counts as green area"), default=False)
     adoptable = models.BooleanField(_("offered for adoption by default"), default=False)
     public = models.BooleanField(_("shown on the public map"), default=True)
+    search_terms = models.CharField(
+        _("other words for it"),
+        max_length=300,
+        blank=True,
+        help_text=_("Words residents search with, separated by spaces, e.g. 公厕 厕所 卫生间."),
+    )
 
     objects = TypeManager()
 

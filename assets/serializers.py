@@ -140,6 +140,30 @@ class NearestSerializer(serializers.Serializer):
         return obj.is_open_at()
 
 
+class SearchResultSerializer(serializers.Serializer):
+    """One search hit: what the result list shows, and where it is (distance only when a centre was given)."""
+
+    id = serializers.IntegerField()
+    identifier = serializers.CharField()
+    name = serializers.CharField()
+    type_code = serializers.CharField(source="type.full_code")
+    type_name = serializers.CharField(source="type.label")
+    family = serializers.CharField(source="type.family.code")
+    distance_m = serializers.SerializerMethodField()
+    lon = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+
+    def get_distance_m(self, obj) -> float | None:
+        d = getattr(obj, "distance_m", None)
+        return None if d is None else round(d, 1)
+
+    def get_lon(self, obj) -> float:
+        return round(obj.anchor.x, 6)
+
+    def get_lat(self, obj) -> float:
+        return round(obj.anchor.y, 6)
+
+
 class InspectionSerializer(serializers.ModelSerializer):
     inspector_name = serializers.SerializerMethodField()
 
