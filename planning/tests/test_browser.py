@@ -3,13 +3,15 @@
 import re
 
 import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
 
 from common.testing import browser_login
 from grids.models import Household
 from grids.tests.factories import make_community
 from planning.consent import record_vote
 from planning.models import Comment, Item, Project, Stage, Vote, Zone
-from planning.tests.factories import building, compound
+from planning.tests.factories import building, compound, eligible_setup
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,3 +108,40 @@ def test_worker_records_votes_on_the_map_of_households_not_yet_voted(live_server
     vote = Vote.objects.get()
     assert vote.household.door_plate == plate and vote.recorded_by == worker and vote.channel == "worker"
     assert "1" in page.locator("#consent-rates").inner_text() and "11.1%" in page.locator("#consent-rates").inner_text()
+
+
+def test_the_public_plan_fits_a_phone_and_groups_amounts_by_thousands(live_server, browser):
+    _c, _z, project = eligible_setup(make_community())
+    Item.objects.create(
+        project=project,
+        name="雨污分流改造",
+        item_class="basic",
+        quantity=320,
+        unit="m",
+        cost_estimate=2376000,
+        fund_government=2000000,
+        fund_residents=376000,
+    )
+    project.stage, project.published_on = Stage.PUBLICATION, timezone.localdate()
+    project.save()
+    phone = {"width": 390, "height": 844}
+    context = browser.new_context(locale="zh-CN", viewport=phone, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/planning/plan/{project.pk}/")
+        expect(page.locator("#budget-total")).to_have_text("2,376,000 元")
+        expect(page.locator("table.items")).to_contain_text("2,376,000")
+        expect(page.locator("table.items")).to_contain_text("376,000")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page never wider than the screen
+        table = page.locator(".table-scroll")
+        box = table.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        # the items table scrolls inside its box, to its last column
+        last_column = page.locator("table.items tr").first.locator("th").last
+        table.scroll_into_view_if_needed()
+        expect(last_column).not_to_be_in_viewport(ratio=1)
+        table.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+        expect(last_column).to_be_in_viewport(ratio=1)
+        assert page.evaluate("window.scrollX") == 0
+    finally:
+        context.close()

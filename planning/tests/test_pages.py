@@ -124,7 +124,7 @@ def test_resident_votes_with_the_code_on_the_slip(client):
 
 def test_public_page_shows_the_plan_without_personal_data(client, published):
     page = client.get(reverse("planning:public-plan", args=[published.pk])).content.decode()
-    assert "屋面防水" in page and "360000" in page
+    assert "屋面防水" in page and "360,000" in page  # amounts grouped by thousands
     for personal in ("欧阳", "13900001111", "1390000", "王小明"):
         assert personal not in page
     for h in Household.objects.all():
