@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
@@ -51,6 +51,44 @@ class ZoneListView(PlannerMixin, generic.ListView):
         return ctx
 
 
+def editor_text():
+    """What the zone editor's map controls say, from the catalogue: Leaflet's zoom buttons and Leaflet-Geoman's
+    toolbar, tooltips and actions (passed to map.pm.setLang), and the editor's own messages."""
+    return {
+        "lang": get_language() or settings.LANGUAGE_CODE,
+        "zoomIn": gettext("Zoom in"),
+        "zoomOut": gettext("Zoom out"),
+        "geoman": {
+            "tooltips": {
+                "firstVertex": gettext("Click to place the first corner"),
+                "continueLine": gettext("Click to place the next corner"),
+                "finishPoly": gettext("Click the first corner to close the boundary"),
+                "finishRect": gettext("Click to place the opposite corner"),
+            },
+            "actions": {
+                "finish": pgettext("map drawing", "Finish"),
+                "cancel": pgettext("map drawing", "Cancel"),
+                "removeLastVertex": gettext("Remove the last corner"),
+            },
+            "buttonTitles": {
+                "drawPolyButton": gettext("Draw a boundary"),
+                "drawRectButton": gettext("Draw a rectangle"),
+                "editButton": gettext("Move the corners"),
+                "deleteButton": gettext("Remove the drawing"),
+            },
+        },
+        "drawHint": gettext(
+            "Draw with the tools at the top left of the map; corners snap to compounds and buildings. "
+            "Click the first corner again to close the boundary."
+        ),
+        "selectHint": gettext("Click compounds on the map to add them to the zone or take them out."),
+        "unfinished": gettext(
+            "The boundary is not closed yet: click its first corner to finish it, or press Cancel to drop it. "
+            "Nothing was saved."
+        ),
+    }
+
+
 class ZoneEditorView(PlannerMixin, generic.TemplateView):
     """Draw a zone with the editor (corners snap to compounds and buildings) or build it from compounds."""
 
@@ -68,6 +106,7 @@ class ZoneEditorView(PlannerMixin, generic.TemplateView):
             if zone
             else None
         )
+        ctx["editor_text"] = editor_text()
         return ctx
 
 

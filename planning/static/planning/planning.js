@@ -66,24 +66,38 @@
     });
   }
 
-  /* --- Zone editor: draw with snapping, or click compounds to build the zone from them --- */
+  /* --- Zone editor: two modes, never mixed. Drawing: a boundary drawn with Leaflet-Geoman (corners snap to compounds
+     and buildings); clicks on compounds do nothing. Choosing: clicks on compounds add or remove them. The zone saved
+     and previewed is the one of the mode shown. --- */
   function zoneEditor(map) {
     var cfg = readJSON("planning-config");
     var t = readJSON("planning-i18n");
+    var ed = readJSON("zone-editor-text");
     var init = readJSON("zone-initial");
     var form = document.getElementById("zone-form");
     var errors = document.getElementById("zone-errors");
     var preview = document.getElementById("preview-stats");
+    var modeHint = document.getElementById("mode-hint");
+    var mapEl = document.getElementById("zone-map");
+    var mode = "draw";
     var drawn = null;
+    var working = null;  // the shape being drawn, until Geoman finishes or cancels it
     var chosen = {};
     var compounds = L.featureGroup().addTo(map);
     var buildings = L.geoJSON(null, { style: { color: "#7a2e00", weight: 1, fillOpacity: 0.3 } }).addTo(map);
+
+    // The map's controls speak the page's language (Leaflet's zoom titles are read when the control is made).
+    if (map.zoomControl) map.removeControl(map.zoomControl);
+    map.zoomControl = L.control.zoom({ position: "topleft", zoomInTitle: ed.zoomIn, zoomOutTitle: ed.zoomOut }).addTo(map);
+    map.pm.setLang(ed.lang, ed.geoman, "en");
+    var TOOLBAR = { position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawCircle: false,
+      drawText: false, drawRectangle: true, drawPolygon: true, cutPolygon: false, rotateMode: false, dragMode: false };
 
     function chosenIds() { return Object.keys(chosen).map(Number); }
     function showChosen() {
       var names = [];
       compounds.eachLayer(function (l) {
-        var sel = !!chosen[l.feature.id];
+        var sel = mode === "select" && !!chosen[l.feature.id];
         l.setStyle(sel ? { color: "#c2410c", weight: 3, fillColor: "#f97316", fillOpacity: 0.35 } : COMPOUND_STYLE);
         if (sel) names.push(l.feature.properties.name);
       });
@@ -92,7 +106,8 @@
     function payload() {
       var fd = new FormData(form);
       var props = { name: fd.get("name"), buffer_m: Number(fd.get("buffer_m") || 0) };
-      if (chosenIds().length && !drawn) {
+      if (mode === "select") {
+        if (!chosenIds().length) return null;
         props.compound_ids = chosenIds();
         return { type: "Feature", geometry: null, properties: props };
       }
@@ -113,17 +128,49 @@
       preview.innerHTML = '<dl class="fields">' + rows.map(function (r) {
         return "<dt>" + esc(r[0]) + '</dt><dd data-stat="' + r[2] + '">' + esc(r[1]) + "</dd>";
       }).join("") + "</dl>";
-      preview.dataset.ready = "1";
     }
+    // Each change asks for a new preview; only the answer to the latest request is drawn (answers can arrive out
+    // of order), and data-state says whether what is shown answers the zone as it is now.
+    var previewSeq = 0;
     function refresh() {
+      var mine = ++previewSeq;
       var body = payload();
-      delete preview.dataset.ready;
-      if (!body) { preview.innerHTML = ""; return; }
+      if (!body) { preview.innerHTML = ""; preview.dataset.state = "empty"; return; }
+      preview.dataset.state = "loading";
       body.properties.name = body.properties.name || "preview";
       send("POST", cfg.preview, body).then(function (res) {
+        if (mine !== previewSeq) {
+          preview.dataset.dropped = String(Number(preview.dataset.dropped || 0) + 1);
+          return;
+        }
         if (res.ok) { errors.innerHTML = ""; renderStats(res.data.stats); } else { showErrors(flatten(res.data)); }
+        preview.dataset.state = res.ok ? "ready" : "error";
       });
     }
+
+    function setMode(m) {
+      mode = m;
+      mapEl.dataset.mode = m;
+      form.dataset.mode = m;
+      document.getElementById("select-fields").hidden = m !== "select";
+      modeHint.textContent = m === "draw" ? ed.drawHint : ed.selectHint;
+      if (m === "draw") {
+        if (!map.pm.controlsVisible()) map.pm.addControls(TOOLBAR);
+        if (drawn && !map.hasLayer(drawn)) drawn.addTo(map);
+      } else {
+        map.pm.disableDraw();
+        map.pm.disableGlobalEditMode();
+        map.pm.disableGlobalRemovalMode();
+        if (map.pm.controlsVisible()) map.pm.removeControls();
+        if (drawn) map.removeLayer(drawn);  // kept for the drawing mode, not part of this zone
+      }
+      errors.innerHTML = "";
+      showChosen();
+      refresh();
+    }
+    form.querySelectorAll("input[name=mode]").forEach(function (r) {
+      r.addEventListener("change", function () { if (r.checked) setMode(r.value); });
+    });
 
     window.gridwork.fetchAll(cfg.compounds + "?page_size=1000").then(function (features) {
       features.forEach(function (f) {
@@ -132,7 +179,7 @@
           l.feature = f;
           l.bindTooltip(esc(f.properties.name));
           l.on("click", function () {
-            if (drawn) return;
+            if (mode !== "select") return;  // while drawing, a click places a corner and nothing else
             if (chosen[f.id]) delete chosen[f.id]; else chosen[f.id] = true;
             showChosen();
             refresh();
@@ -142,11 +189,11 @@
       });
       if (init) {
         var z = L.geoJSON(init.geometry);
-        map.fitBounds(z.getBounds(), { padding: [30, 30] });
+        map.fitBounds(z.getBounds(), { padding: [30, 30], animate: false });
       } else if (features.length) {
-        map.fitBounds(compounds.getBounds(), { padding: [60, 60] });
+        map.fitBounds(compounds.getBounds(), { padding: [60, 60], animate: false });
       }
-      document.getElementById("zone-map").dataset.loaded = "compounds";
+      mapEl.dataset.loaded = "compounds";
     });
     function loadBuildings() {
       if (map.getZoom() < 15) { buildings.clearLayers(); return; }
@@ -159,17 +206,21 @@
     }
     map.on("moveend", loadBuildings);
 
-    map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawCircle: false,
-      drawText: false, drawRectangle: true, drawPolygon: true, cutPolygon: false, rotateMode: false, dragMode: false });
+    map.pm.addControls(TOOLBAR);
     map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, allowSelfIntersection: false });
     function watch(layer) {
       layer.on("pm:edit", refresh);
     }
+    map.on("pm:drawstart", function (e) { working = e.workingLayer; });
+    map.on("pm:drawend", function () { working = null; });
+    // A drawing has begun once its first corner is placed (Geoman puts the working shape on the map then).
+    function drawingUnfinished() {
+      if (!working || !map.hasLayer(working) || !working.getLatLngs) return false;
+      return L.LineUtil.isFlat(working.getLatLngs()) ? working.getLatLngs().length > 0 : true;
+    }
     map.on("pm:create", function (e) {
       if (drawn) map.removeLayer(drawn);
       drawn = e.layer;
-      chosen = {};
-      showChosen();
       watch(drawn);
       refresh();
     });
@@ -178,11 +229,12 @@
       form.elements.name.value = init.name;
       form.elements.buffer_m.value = init.buffer_m;
       L.geoJSON(init.geometry).eachLayer(function (l) { drawn = l; l.addTo(map); l.pm.enable({ snappable: true }); watch(l); });
-      refresh();
     }
     form.elements.buffer_m.addEventListener("change", refresh);
+    setMode("draw");
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      if (mode === "draw" && drawingUnfinished()) { showErrors([ed.unfinished]); return; }
       var body = payload();
       if (!body) { showErrors([t.drawFirst]); return; }
       var url = init ? cfg.zones + init.id + "/" : cfg.zones;
