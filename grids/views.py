@@ -17,13 +17,20 @@ class MapView(generic.TemplateView):
     template_name = "grids/map.html"
 
 
+SPLIT_PERMISSIONS = ("grids.add_gridcell", "grids.delete_gridcell")  # saving a split replaces the cells
+
+
+def may_split(user):
+    return user.is_authenticated and user.has_perms(SPLIT_PERMISSIONS)
+
+
 class CommunityDetail(EntityDetail):
     """Community page: the generic detail plus its tiling report."""
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["problems"] = check_community(self.object)
-        ctx["can_split"] = self.request.user.has_perm("grids.add_gridcell")
+        ctx["can_split"] = may_split(self.request.user)  # the split page's own check: no button to a 403
         ctx["can_manage"] = self.object.is_managed_by(self.request.user)
         return ctx
 
@@ -35,7 +42,7 @@ class SplitView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateVie
     """Split a community into grid cells: preview (POST action=preview) then save (action=save)."""
 
     template_name = "grids/split.html"
-    permission_required = ["grids.add_gridcell", "grids.delete_gridcell"]
+    permission_required = SPLIT_PERMISSIONS
 
     def dispatch(self, request, *args, **kwargs):
         self.community = get_object_or_404(Community.objects.select_related("street__district"), pk=kwargs["pk"])

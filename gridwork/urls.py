@@ -57,3 +57,7 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Error pages in the site's layout and the reader's language (500: Django's handler with templates/500.html).
+handler403 = "gridwork.errors.permission_denied"
+handler404 = "gridwork.errors.page_not_found"
