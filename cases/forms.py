@@ -1,4 +1,7 @@
 from django import forms
+from django.conf import settings
+from django.db.models import CharField, DateTimeField, F, Func, Q, Value
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category, State
@@ -26,6 +29,17 @@ class ReportForm(forms.Form):
 
 
 class FilterForm(forms.Form):
+    """The staff list's filters. Bound with `for_query`: a query without a state lists the open cases, and the form
+    shows that it does."""
+
+    DEFAULT_STATE = "open"
+
+    q = forms.CharField(
+        label=_("Case number"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "inputmode": "numeric", "placeholder": _("e.g. 1234")}),
+    )
     state = forms.ChoiceField(
         label=_("State"), choices=[("", _("all")), ("open", _("open")), *State.choices], required=False
     )
@@ -39,10 +53,26 @@ class FilterForm(forms.Form):
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
+    @classmethod
+    def for_query(cls, params):
+        data = params.copy()
+        if "state" not in data:
+            data["state"] = cls.DEFAULT_STATE
+        return cls(data)
+
+    def clean_q(self):
+        q = self.cleaned_data["q"].strip()
+        digits = "".join(ch for ch in q if ch.isdigit())
+        if q and not digits:
+            raise forms.ValidationError(_("A case number is made of digits, e.g. 1234 or 20261130001234."))
+        return digits
+
     def filter(self, qs):
         if not self.is_valid():
             return qs.none()
         d = self.cleaned_data
+        if d["q"]:
+            qs = with_number(qs, d["q"])
         if d["state"] == "open":
             qs = qs.open()
         elif d["state"]:
@@ -58,3 +88,17 @@ class FilterForm(forms.Form):
         if d["overdue"]:
             qs = qs.overdue()
         return qs
+
+
+def with_number(qs, digits):
+    """Cases whose number holds these digits: the case id (whole or part of it), or, from seven digits on, the long
+    number too (report date + six-digit id, as Case.number)."""
+    as_text = Cast("id", CharField())
+    qs = qs.alias(id_text=as_text)
+    match = Q(id_text__contains=digits)
+    if len(digits) >= 7:
+        local = Func(Value(settings.TIME_ZONE), F("created_at"), function="timezone", output_field=DateTimeField())
+        day = Func(local, Value("YYYYMMDD"), function="to_char", output_field=CharField())
+        qs = qs.alias(number_text=Concat(day, LPad(as_text, 6, Value("0")), output_field=CharField()))
+        match |= Q(number_text__contains=digits)
+    return qs.filter(match)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import validate_geometry
@@ -68,7 +68,7 @@ class Category(Localised, models.Model):
     name_en = models.CharField(_("English name"), max_length=80, blank=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     deadline_hours = models.PositiveIntegerField(_("deadline (hours)"), validators=[MinValueValidator(1)])
-    department = models.CharField(_("responsible department"), max_length=100)
+    department = models.CharField(pgettext_lazy("case category", "responsible department"), max_length=100)
     department_party = models.ForeignKey(
         "responsibility.Party",
         on_delete=models.SET_NULL,
@@ -81,7 +81,7 @@ class Category(Localised, models.Model):
     # Responsibility-area kinds whose party is asked first for this category (门前三包 for frontage litter …).
     area_kinds = ArrayField(models.CharField(max_length=20), default=list, blank=True, verbose_name=_("area kinds"))
     component = models.BooleanField(_("component case"), default=False, help_text=_("Links to an asset."))
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
 
     objects = CodeManager()
 
@@ -113,7 +113,7 @@ class Category(Localised, models.Model):
 class State(models.TextChoices):
     REPORTED = "reported", _("reported")
     REGISTERED = "registered", _("registered")
-    REJECTED = "rejected", _("rejected")
+    REJECTED = "rejected", pgettext_lazy("case state", "rejected")
     DISPATCHED = "dispatched", _("dispatched")
     IN_PROGRESS = "in_progress", _("in progress")
     HANDLED = "handled", _("handled")
@@ -282,7 +282,8 @@ class Case(TimeStampedModel):
 
     @property
     def number(self):
-        return f"{self.created_at:%Y%m%d}{self.pk:06d}" if self.pk and self.created_at else ""
+        """The long case number: report date (local) and the id in six digits, e.g. 20261130001234."""
+        return f"{timezone.localtime(self.created_at):%Y%m%d}{self.pk:06d}" if self.pk and self.created_at else ""
 
     def masked(self, field):
         return self.PERSONAL_FIELDS[field](getattr(self, field))
@@ -362,8 +363,10 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
     action = models.CharField(_("action"), max_length=20)
-    from_state = models.CharField(_("from"), max_length=12, choices=State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=12, choices=State.choices)
+    from_state = models.CharField(
+        pgettext_lazy("state change", "from"), max_length=12, choices=State.choices, blank=True
+    )
+    to_state = models.CharField(pgettext_lazy("state change", "to"), max_length=12, choices=State.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
     )
@@ -412,7 +415,10 @@ class Notification(models.Model):
     """In-app notification: a handler on dispatch, a reporter on each state change."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_notifications", verbose_name=_("to")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_notifications",
+        verbose_name=pgettext_lazy("message recipient", "to"),
     )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("case"))
     message = models.CharField(_("message"), max_length=200)
@@ -434,7 +440,7 @@ class Open311Client(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     api_key = models.CharField(_("API key"), max_length=64, unique=True, default=new_token)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
 
     class Meta:
         verbose_name = _("Open311 client")

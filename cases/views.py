@@ -5,7 +5,6 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import routing, services, workflow
+from cases import handlers, routing, services, workflow
 from cases.forms import FilterForm, ReportForm
 from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
 from common.geometry import metric_srid
@@ -67,9 +66,9 @@ def case_visible(user, case):
 
 
 def staff_cases(request, form):
-    """The staff pages' cases: the filter's (open ones when unfiltered), narrowed to what the user reads."""
-    qs = form.filter(Case.objects.all()) if request.GET else Case.objects.open()
-    return visible_cases(request.user, qs)
+    """The staff pages' cases: the filter's (FilterForm.for_query: open ones unless a state is asked for), narrowed
+    to what the user reads."""
+    return visible_cases(request.user, form.filter(Case.objects.all()))
 
 
 def grouped_categories():
@@ -226,7 +225,7 @@ def staff_required(view):
 
 @staff_required
 def case_list(request):
-    form = FilterForm(request.GET or None)
+    form = FilterForm.for_query(request.GET)
     qs = staff_cases(request, form)
     return render(
         request,
@@ -243,7 +242,7 @@ def case_list(request):
 @staff_required
 def features(request):
     """The filtered cases as GeoJSON (the map and the list read the same answer)."""
-    form = FilterForm(request.GET or None)
+    form = FilterForm.for_query(request.GET)
     qs = staff_cases(request, form)
     qs = qs.select_related("category", "cell").order_by("-created_at")[:MAX_FEATURES]
     now = timezone.now()
@@ -284,7 +283,7 @@ SELECT ST_AsGeoJSON(ST_Transform(ST_Envelope(ST_Buffer(
 @staff_required
 def heat(request):
     """Case density as squares of 200 m (counts per square, one grouped SQL query) for the heat view."""
-    form = FilterForm(request.GET or None)
+    form = FilterForm.for_query(request.GET)
     qs = staff_cases(request, form)
     first = qs.values_list("location", flat=True).first()
     if first is None:
@@ -335,16 +334,7 @@ def detail(request, pk):
         raise PermissionDenied
     actions = workflow.allowed_actions(case, request.user)
     suggestion = routing.suggest(case) if any(t.needs_handler for t in actions) else None
-    others = []
-    if suggestion is not None:
-        from responsibility.models import Party
-
-        taken = {c.value for c in suggestion.candidates}
-        parties = Party.objects.filter(kind__in=["department", "organisation"]).order_by("kind", "name")[:200]
-        others += [(f"party:{p.pk}", p.label) for p in parties if f"party:{p.pk}" not in taken]
-        User = get_user_model()
-        users = User.objects.filter(is_active=True).filter(Q(groups__isnull=False) | Q(is_staff=True)).distinct()
-        others += [(f"user:{u.pk}", u.get_full_name() or u.username) for u in users.order_by("username")[:200]]
+    others = handlers.other_handlers(case, suggestion) if suggestion is not None else []
     events = case.events.select_related("actor").prefetch_related("photos")
     deed = None
     if case.kind == Case.Kind.GOOD_DEED and case.household_id is None and any(t.action == "register" for t in actions):

@@ -174,5 +174,33 @@
     map.setView(latlng, 17);
   }
 
+  // A search box over a long select (the other handlers on dispatch): options and groups that do not hold the
+  // typed words are hidden; a hidden choice is dropped so the form never posts what is not shown.
+  function filterSelects() {
+    document.querySelectorAll("input[data-filters]").forEach(function (input) {
+      var select = document.getElementById(input.dataset.filters);
+      var count = document.getElementById(input.dataset.filters + "-count");
+      if (!select) return;
+      input.addEventListener("input", function () {
+        var words = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+        var shown = 0;
+        select.querySelectorAll("optgroup").forEach(function (group) {
+          var any = false;
+          group.querySelectorAll("option").forEach(function (o) {
+            var text = (o.textContent + " " + group.label).toLowerCase();
+            var hit = words.every(function (w) { return text.indexOf(w) >= 0; });
+            o.hidden = !hit;
+            if (hit) { any = true; shown += 1; }
+          });
+          group.hidden = !any;
+        });
+        var picked = select.options[select.selectedIndex];
+        if (picked && picked.hidden) select.value = "";
+        if (count) count.textContent = String(shown);
+      });
+    });
+  }
+  filterSelects();
+
   window.cases = { reportMap: reportMap, listMap: listMap, detailMap: detailMap };
 })();
