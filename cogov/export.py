@@ -3,6 +3,7 @@
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cogov.dashboard import MODELS
 
@@ -30,7 +31,7 @@ def rows(f):
     """(label, value, previous period or None) for every figure, in the page's order."""
     h, p, q = f.households, f.points, f.points_previous
     out = [
-        (_("Households"), h["households"], None),
+        (pgettext("number of households", "Households"), h["households"], None),
         (_("Resident households"), h["resident"], None),
         (_("Households with a sanitary toilet"), h["sanitary"], None),
         (_("Sanitary-toilet rate (%)"), h["sanitary_rate"], None),
@@ -58,7 +59,7 @@ def as_xlsx(f, children):
     ws = wb.active
     ws.title = _("Dashboard")[:31]
     ws.append([unit_name(f)])
-    ws.append([_("Period"), f.period.start.isoformat(), f.period.end.isoformat()])
+    ws.append([pgettext("reporting period", "Period"), f.period.start.isoformat(), f.period.end.isoformat()])
     ws.append([_("Previous period"), f.period.previous.start.isoformat(), f.period.previous.end.isoformat()])
     ws.append([])
     ws.append([_("Figure"), _("Value"), _("Previous period")])
@@ -72,7 +73,7 @@ def as_xlsx(f, children):
         header = [
             _("Code"),
             _("Name"),
-            _("Households"),
+            pgettext("number of households", "Households"),
             _("Sanitary-toilet rate (%)"),
             _("Beautiful-courtyard share of resident households (%)"),
             _("Points issued"),
@@ -187,7 +188,15 @@ def as_pdf(f, children, cells):
     story += [Table(data, colWidths=[100 * mm, 35 * mm, 35 * mm], style=style), Spacer(1, 5 * mm)]
     story += [Paragraph(_("Grid cells by sanitary-toilet rate"), body), _map_drawing(cells, 170 * mm, 110 * mm)]
     if children:
-        data = [[_("Code"), _("Name"), _("Households"), _("Sanitary-toilet rate (%)"), _("Points issued")]]
+        data = [
+            [
+                _("Code"),
+                _("Name"),
+                pgettext("number of households", "Households"),
+                _("Sanitary-toilet rate (%)"),
+                _("Points issued"),
+            ]
+        ]
         data += [
             [
                 u["code"],

@@ -12,7 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
@@ -45,7 +45,7 @@ class PointRule(TimeStampedModel):
         blank=True,
         help_text=_("Most points a household can earn under this rule in one calendar month; empty for no cap."),
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
 
     class Meta:
         verbose_name = _("points rule")

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import scope_households
@@ -20,7 +20,9 @@ from grids.models import Household
 
 
 class GrantForm(forms.Form):
-    rule = forms.ModelChoiceField(PointRule.objects.filter(active=True).order_by("name"), label=gettext_lazy("Rule"))
+    rule = forms.ModelChoiceField(
+        PointRule.objects.filter(active=True).order_by("name"), label=pgettext_lazy("points rule", "Rule")
+    )
     quantity = forms.DecimalField(label=gettext_lazy("Quantity (times or hours)"), min_value=0.1, initial=1)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
 
@@ -31,7 +33,7 @@ class ReverseForm(forms.Form):
 
 
 class RedeemForm(forms.Form):
-    item = forms.ModelChoiceField(CatalogueItem.objects.none(), label=gettext_lazy("Item"))
+    item = forms.ModelChoiceField(CatalogueItem.objects.none(), label=pgettext_lazy("points shop", "Item"))
     quantity = forms.IntegerField(label=gettext_lazy("Quantity"), min_value=1, initial=1)
 
     def __init__(self, *args, household, **kwargs):

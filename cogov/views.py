@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views import generic
 
@@ -86,7 +86,7 @@ class DashboardView(LoginRequiredMixin, generic.TemplateView):
                     "sanitary_rate": _("Sanitary-toilet rate (%)"),
                     "courtyard_share": _("Beautiful-courtyard share of resident households (%)"),
                     "issued": _("Points issued"),
-                    "households": _("Households"),
+                    "households": pgettext("number of households", "Households"),
                     "nodata": _("no households"),
                 },
             },

@@ -7,7 +7,7 @@ from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import as_multipolygon, validate_geometry
@@ -32,7 +32,7 @@ class DemolitionPlan(TimeStampedModel):
     def clean(self):
         super().clean()
         self.area = as_multipolygon(self.area)
-        validate_geometry(self.area, kinds=("MultiPolygon",), label=gettext("Area"))
+        validate_geometry(self.area, kinds=("MultiPolygon",), label=pgettext("outline", "Area"))
 
     def save(self, *args, **kwargs):
         self.area = as_multipolygon(self.area)
@@ -192,8 +192,8 @@ class Project(TimeStampedModel):
 
 class StageChange(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stage_changes")
-    from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices)
-    to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
+    from_stage = models.CharField(pgettext_lazy("stage change", "from"), max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(pgettext_lazy("stage change", "to"), max_length=20, choices=Stage.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -221,7 +221,7 @@ class Item(TimeStampedModel):
     name = models.CharField(_("name"), max_length=150)
     item_class = models.CharField(_("class"), max_length=10, choices=ItemClass.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
-    unit = models.CharField(_("unit"), max_length=20)
+    unit = models.CharField(pgettext_lazy("unit of measure", "unit"), max_length=20)
     cost_estimate = models.DecimalField(_("cost estimate (yuan)"), **MONEY)
     fund_residents = models.DecimalField(_("funded by residents (yuan)"), **MONEY)
     fund_government = models.DecimalField(_("funded by government (yuan)"), **MONEY)
@@ -327,8 +327,8 @@ class Comment(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("awaiting moderation")
-        APPROVED = "approved", _("approved")
-        REJECTED = "rejected", _("rejected")
+        APPROVED = "approved", pgettext_lazy("comment moderation", "approved")
+        REJECTED = "rejected", pgettext_lazy("comment moderation", "rejected")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comments")
     text = models.TextField(_("comment"), max_length=1000)

@@ -105,6 +105,7 @@ def coverage(community, day=None):
 
 def as_xlsx(community, report, overlaps, day):
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -144,7 +145,7 @@ def as_xlsx(community, report, overlaps, day):
     for row in ws.iter_rows(min_row=4, min_col=8, max_col=8):
         row[0].number_format = "0.0%"
     ov = wb.create_sheet(_("Overlaps")[:31])
-    ov.append([_("Kind"), _("Area"), _("Other area"), _("Overlap (m²)")])
+    ov.append([_("Kind"), pgettext("responsibility area", "Area"), _("Other area"), _("Overlap (m²)")])
     for kind, a, b, m2 in overlaps:
         ov.append([str(ResponsibilityArea.Kind(kind).label), a, b, round(m2, 1)])
     return wb

@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import as_multipolygon, metric_srid_for, to_metric, validate_geometry
@@ -147,7 +147,7 @@ class ResponsibilityArea(SoftDeleteModel, TimeStampedModel):
         else:
             self.line, self.width_m = None, None
             self.area = as_multipolygon(self.area)
-            validate_geometry(self.area, kinds=("MultiPolygon",), label=gettext("Area"))
+            validate_geometry(self.area, kinds=("MultiPolygon",), label=pgettext("responsibility area", "Area"))
         from responsibility.rules import check_area
 
         check_area(self)
