@@ -7,6 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and audit")
 
     def ready(self):
+        from django.contrib import admin
+
+        from accounts import access
+        from accounts.second_factor import AdminSite
+
+        access.register_all()
+        admin.site.__class__ = AdminSite
         from accounts import audit
 
         audit.register_domain_models()

@@ -83,7 +83,10 @@ class Membership(TimeStampedModel):
             raise ValidationError(gettext("Give one area: a district, a street, a community or a grid cell."))
         if self.role == Role.RESIDENT and not self.household_id:
             raise ValidationError({"household": gettext("A resident's membership names their household.")})
-        if self.role in (Role.MANAGER, Role.DISPATCHER, Role.WORKER) and not scopes:
+        if self.role == Role.HANDLER and not (scopes or self.department.strip()):
+            raise ValidationError({"department": gettext("A handler's membership names their department.")})
+        if self.role in (Role.MANAGER, Role.DISPATCHER, Role.WORKER, Role.PLANNER) and not scopes:
+            # Access fails closed: a role without an area reaches nothing, so it is not saved without one.
             raise ValidationError(gettext("This role needs an area."))
 
     def save(self, *args, **kwargs):
@@ -92,3 +95,5 @@ class Membership(TimeStampedModel):
 
         group, _created = Group.objects.get_or_create(name=ROLE_GROUPS[self.role])
         self.user.groups.add(group)
+        for attr in ("_policy_grants", "_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+            self.user.__dict__.pop(attr, None)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import policy
 from cases.models import Case, CaseEvent, CasePhoto, Notification, State
 
 DISPATCHER, HANDLER, VERIFIER = "dispatcher", "handler", "verifier"
@@ -132,7 +133,12 @@ def handler_users(case):
         return User.objects.none()
     if party.user_id:
         return User.objects.filter(pk=party.user_id)
-    return User.objects.filter(groups__name=party.name, is_active=True)
+    if party.kind != "department":
+        return User.objects.none()
+    # A department acts through its handlers: accounts with the handler role in that department.
+    return User.objects.filter(
+        memberships__role="handler", memberships__department=party.name, is_active=True
+    ).distinct()
 
 
 def has_role(user, case, role):
@@ -141,12 +147,13 @@ def has_role(user, case, role):
     if user.is_superuser:
         return True
     if role == DISPATCHER:
-        return user.has_perm("cases.dispatch_case")
+        # Dispatchers and managers of the case's area (accounts.policy), not of the whole city.
+        return policy.allows(user, "cases.dispatch_case", case)
     if role == VERIFIER:
         # Whoever handled the case does not check their own work on site.
         if handler_users(case).filter(pk=user.pk).exists():
             return False
-        return user.has_perm("cases.verify_case") or case.grid_worker_id == user.pk
+        return policy.allows(user, "cases.verify_case", case)
     if role == HANDLER:
         return handler_users(case).filter(pk=user.pk).exists()
     return False

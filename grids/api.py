@@ -1,9 +1,12 @@
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, viewsets
+from rest_framework import viewsets
 
-from common.api import BBoxFilter, Pagination, ViewPermissions
+from accounts import policy
+from accounts.api import PolicyViewSetMixin
+from common.api import BBoxFilter, Pagination
 from common.models import PersonalDataReveal
+from common.params import check_date, parse_date
 from grids import queries
 from grids.models import Compound, District, GridAssignment, Household, Street
 from grids.serializers import (
@@ -17,43 +20,38 @@ from grids.serializers import (
     StreetSerializer,
 )
 
-PUBLIC_READ = [permissions.DjangoModelPermissionsOrAnonReadOnly]
 FILTERS = [filters.DjangoFilterBackend, BBoxFilter]
 
 
-class DistrictViewSet(viewsets.ModelViewSet):
+class DistrictViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     queryset = District.objects.all()
     serializer_class = DistrictSerializer
-    permission_classes = PUBLIC_READ
     filter_backends = FILTERS
     bbox_filter_field = "boundary"
     bbox_filter_include_overlapping = True
     filterset_fields = ["code"]
 
 
-class StreetViewSet(viewsets.ModelViewSet):
+class StreetViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     queryset = Street.objects.select_related("district")
     serializer_class = StreetSerializer
-    permission_classes = PUBLIC_READ
     filter_backends = FILTERS
     bbox_filter_field = "boundary"
     bbox_filter_include_overlapping = True
     filterset_fields = ["district", "code"]
 
 
-class CommunityViewSet(viewsets.ModelViewSet):
+class CommunityViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     queryset = queries.communities()
     serializer_class = CommunitySerializer
-    permission_classes = PUBLIC_READ
     filter_backends = FILTERS
     bbox_filter_field = "boundary"
     bbox_filter_include_overlapping = True
     filterset_fields = ["street", "street__district", "code", "kind"]
 
 
-class GridCellViewSet(viewsets.ModelViewSet):
+class GridCellViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     serializer_class = GridCellSerializer
-    permission_classes = PUBLIC_READ
     filter_backends = FILTERS
     bbox_filter_field = "boundary"
     bbox_filter_include_overlapping = True
@@ -61,47 +59,38 @@ class GridCellViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         # ?on=YYYY-MM-DD shows the workers responsible on that day (history of assignments).
-        on = self.request.query_params.get("on")
-        if on:
-            from django.utils.dateparse import parse_date
-            from rest_framework.exceptions import ValidationError
-
-            day = parse_date(on) if len(on) == 10 else None
-            if day is None:
-                raise ValidationError({"on": "Use a date as YYYY-MM-DD."})
-            return queries.cells(day)
-        return queries.cells()
+        return queries.cells(parse_date(self.request.query_params, "on"))
 
 
-class CompoundViewSet(viewsets.ModelViewSet):
+class CompoundViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     queryset = Compound.objects.all()
     serializer_class = CompoundSerializer
-    permission_classes = PUBLIC_READ
     filter_backends = FILTERS
     bbox_filter_field = "boundary"
     bbox_filter_include_overlapping = True
     filterset_fields = ["community", "kind"]
 
 
-class BuildingViewSet(viewsets.ModelViewSet):
+class BuildingViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     queryset = queries.buildings()
     serializer_class = BuildingSerializer
-    permission_classes = PUBLIC_READ
     filter_backends = FILTERS
     bbox_filter_field = "footprint"
     bbox_filter_include_overlapping = True
     filterset_fields = ["cell", "community", "compound"]
 
 
+REVEAL = "grids.reveal_personal_data"
+
+
 @extend_schema(
     parameters=[OpenApiParameter("reveal", bool, description="Show names, phones and ID numbers unmasked (logged).")]
 )
-class HouseholdViewSet(viewsets.ModelViewSet):
+class HouseholdViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     """Households: readable by users with the view permission; personal fields masked unless revealed."""
 
     queryset = queries.households()
     serializer_class = HouseholdSerializer
-    permission_classes = [permissions.IsAuthenticated, ViewPermissions]
     filter_backends = FILTERS
     bbox_filter_field = "location"
     bbox_filter_include_overlapping = True
@@ -118,13 +107,17 @@ class HouseholdViewSet(viewsets.ModelViewSet):
     ]
 
     def get_queryset(self):
-        from accounts.scoping import scope_households
-
-        return scope_households(super().get_queryset(), self.request.user)
+        qs = super().get_queryset()
+        if self.reveal_requested():
+            # ?reveal=1 lists the households whose personal data the user may reveal (their own area's).
+            qs = policy.scope(self.request.user, REVEAL, qs)
+        return qs
 
     def reveal_requested(self):
         user = self.request.user
-        return self.request.query_params.get("reveal") in ("1", "true") and user.has_perm("grids.reveal_personal_data")
+        return self.request.query_params.get("reveal") in ("1", "true") and policy.may_somewhere(
+            user, REVEAL, Household
+        )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "reveal": self.reveal_requested()}
@@ -165,14 +158,13 @@ class AssignmentFilter(filters.FilterSet):
         fields = ["cell", "worker", "role", "cell__community"]
 
     def filter_on(self, queryset, name, value):
-        return queryset.active_on(value)
+        return queryset.active_on(check_date(value, "on"))
 
 
-class GridAssignmentViewSet(viewsets.ModelViewSet):
+class GridAssignmentViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     """Assignments with their history: ?cell=ID&on=2026-03-03 answers who held the cell that day."""
 
     queryset = GridAssignment.objects.select_related("worker", "cell")
     serializer_class = GridAssignmentSerializer
-    permission_classes = PUBLIC_READ
     pagination_class = Pagination
     filterset_class = AssignmentFilter

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class GridsConfig(AppConfig):
     name = "grids"
     verbose_name = _("Grids")
+
+    def ready(self):
+        from grids import access
+
+        access.register_all()

@@ -111,17 +111,17 @@ class Community(Division):
         return f"{self.street.district.code}{self.street.code}{self.code}"
 
     def is_managed_by(self, user):
-        """Community managers (and administrators) change its assignments and responsibility areas."""
-        if not user.is_authenticated:
-            return False
-        if user.is_superuser or self.managers.filter(pk=user.pk).exists():
-            return True
-        # Manager memberships (accounts app) over this community, its street or its district.
-        memberships = getattr(user, "memberships", None)
-        if memberships is None:
-            return False
-        scope = Q(community=self) | Q(street_id=self.street_id) | Q(district_id=self.street.district_id)
-        return memberships.filter(Q(role="admin") | (Q(role="manager") & scope)).exists()
+        """Whoever may change this community's cells (its managers, those of its street or district, and
+        administrators) assigns its workers and draws its responsibility areas (accounts.policy)."""
+        from accounts import policy
+
+        return policy.reaches(
+            user,
+            "grids.change_gridcell",
+            district=self.street.district_id,
+            street=self.street_id,
+            community=self.pk,
+        )
 
 
 class GridCell(TimeStampedModel):

@@ -8,5 +8,8 @@ class LayersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from layers import access
+
+        access.register_all()
         # Built-in import targets and tile layers; other apps register theirs in their own ready().
         from layers import builtin  # noqa: F401

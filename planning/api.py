@@ -18,7 +18,10 @@ from rest_framework.response import Response
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from common.api import BBoxFilter, GeoPagination, ModelRulesMixin, Pagination, ViewPermissions
+from accounts import policy
+from accounts.api import PolicyViewSetMixin
+from common.api import BBoxFilter, GeoPagination, ModelRulesMixin, Pagination
+from common.params import parse_float
 from grids.models import Building, Compound, Household
 from planning import consent as consent_service
 from planning import stats as stats_service
@@ -74,21 +77,21 @@ class Conflict(APIException):
 class ZoneEditorPermission(permissions.BasePermission):
     def has_permission(self, request, view):
         user = request.user
-        return user.has_perm("planning.add_zone") or user.has_perm("planning.change_zone")
+        return policy.may_somewhere(user, "add", Zone) or policy.may_somewhere(user, "change", Zone)
 
 
-class ZoneViewSet(viewsets.ModelViewSet):
+class ZoneViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+    """Zones touching the user's area are read; zones inside it are drawn and changed (accounts.policy)."""
+
     queryset = Zone.objects.prefetch_related("compounds")
     serializer_class = ZoneSerializer
-    permission_classes = [ViewPermissions]
     pagination_class = GeoPagination
     filter_backends = [BBoxFilter]
     bbox_filter_field = "boundary"
     bbox_filter_include_overlapping = True
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save(created_by=self.request.user)
+        self.guarded_save(serializer, "add", created_by=self.request.user)
 
     def perform_destroy(self, instance):
         if instance.projects.exists():
@@ -122,14 +125,7 @@ class ZoneViewSet(viewsets.ModelViewSet):
     def adjacent(self, request, pk=None):
         """Compounds outside the zone within ?distance= metres (default 100), nearest first."""
         zone = self.get_object()
-        try:
-            distance = float(request.query_params.get("distance", 100))
-        except ValueError:
-            raise ValidationError({"distance": gettext("Give the distance in metres.")})
-        if not 0 <= distance <= MAX_ADJACENT_M:
-            raise ValidationError(
-                {"distance": gettext("The distance must be between 0 and %(max)s m.") % {"max": MAX_ADJACENT_M}}
-            )
+        distance = parse_float(request.query_params, "distance", default=100.0, min=0, max=MAX_ADJACENT_M)
         inside = list(zone.compounds.values_list("pk", flat=True))
         rows = stats_service.adjacent_compounds(zone.boundary, distance, exclude=inside)
         return Response(
@@ -169,14 +165,14 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ProjectSerializer
 
     def get_queryset(self):
-        return self.queryset if self.request.user.has_perm("planning.view_project") else Project.objects.none()
+        return policy.scope(self.request.user, "view", self.queryset)
 
     def _project_for_votes(self, pk):
-        if not self.request.user.has_perm("planning.add_vote"):
+        if not policy.may_somewhere(self.request.user, "planning.add_vote", Household):
             raise PermissionDenied(gettext("Only grid workers and planners see and record votes."))
         if not str(pk).isdigit():
             raise NotFound()
-        return get_object_or_404(Project.objects.select_related("zone"), pk=pk)
+        return get_object_or_404(self.get_queryset().select_related("zone"), pk=pk)
 
     @action(detail=True, methods=["post"], serializer_class=VoteSerializer)
     def votes(self, request, pk=None):

@@ -7,6 +7,9 @@ class PlanningConfig(AppConfig):
     verbose_name = _("Renovation planning")
 
     def ready(self):
+        from planning import access
+
+        access.register_all()
         # Demolition plans can be imported from a file (Shapefile, GeoPackage, GeoJSON…) with the layers app.
         if apps.is_installed("layers"):
             from layers.targets import Target, register

@@ -104,8 +104,13 @@ def record_vote(project, household, choice, *, channel, user=None):
         raise ValidationError(gettext("The consent survey of this project is closed."))
     if not households_inside(project.zone.boundary).filter(pk=household.pk).exists():
         raise ValidationError(gettext("This household is not inside the project's zone."))
-    if channel == Vote.Channel.WORKER and (user is None or not user.has_perm("planning.add_vote")):
-        raise PermissionDenied(gettext("Only grid workers and planners record votes."))
+    if channel == Vote.Channel.WORKER:
+        from accounts import policy
+
+        if user is None or not policy.allows(user, "planning.add_vote", household):
+            raise PermissionDenied(
+                gettext("Only grid workers and planners record votes, for households of their area.")
+            )
     with transaction.atomic():
         vote, created = Vote.objects.select_for_update().get_or_create(
             project=project,

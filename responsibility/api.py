@@ -1,6 +1,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
@@ -8,7 +9,10 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from accounts import policy
+from accounts.api import PolicyViewSetMixin
 from common.api import BBoxFilter, Pagination
+from common.params import parse_date, parse_lonlat
 from grids.models import Community
 from grids.serializers import GridAssignmentSerializer
 from responsibility import coverage as coverage_service
@@ -17,50 +21,38 @@ from responsibility.models import Party, ResponsibilityArea
 from responsibility.serializers import (
     AreaSerializer,
     BulkAssignmentSerializer,
-    LookupQuerySerializer,
     PartySerializer,
 )
 from responsibility.services import assign_worker
 
 
-class ManagesCommunity(permissions.BasePermission):
-    """Anyone reads; only managers of the area's community change it."""
+class AreaViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+    """Responsibility areas: anyone reads; the managers of the area's community draw and change them."""
 
-    def has_permission(self, request, view):
-        return request.method in permissions.SAFE_METHODS or request.user.is_authenticated
-
-    def has_object_permission(self, request, view, obj):
-        return request.method in permissions.SAFE_METHODS or obj.community.is_managed_by(request.user)
-
-
-class AreaViewSet(viewsets.ModelViewSet):
     queryset = ResponsibilityArea.objects.select_related("party__user", "party__household__building", "community")
     serializer_class = AreaSerializer
-    permission_classes = [ManagesCommunity]
     filter_backends = [filters.DjangoFilterBackend, BBoxFilter]
     bbox_filter_field = "area"
     bbox_filter_include_overlapping = True
     filterset_fields = ["kind", "community", "party"]
 
-    def perform_create(self, serializer):
-        community = serializer.validated_data.get("community")
-        if community is None or not community.is_managed_by(self.request.user):
-            raise PermissionDenied("You do not manage the community this area lies in.")
-        serializer.save()
 
-    def perform_update(self, serializer):
-        community = serializer.validated_data.get("community") or serializer.instance.community
-        if not community.is_managed_by(self.request.user):
-            raise PermissionDenied("You do not manage the community this area lies in.")
-        serializer.save()
+class PartyViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+    """Responsible parties: kept by the managers of their community; city departments (no community) and the
+    link from a party to a user account (which lets that account act on the party's cases) by administrators."""
 
-
-class PartyViewSet(viewsets.ModelViewSet):
     queryset = Party.objects.select_related("user", "household__building")
     serializer_class = PartySerializer
-    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     pagination_class = Pagination
-    filterset_fields = ["kind"]
+    filterset_fields = ["kind", "community"]
+
+    def save_instance(self, serializer, **extra):
+        old_user = serializer.instance.user_id if serializer.instance is not None else None
+        new_user = serializer.validated_data.get("user") if "user" in serializer.validated_data else old_user
+        new_user = getattr(new_user, "pk", new_user)
+        if new_user != old_user and not policy.may_link_user_accounts(self.request.user):
+            raise PermissionDenied(gettext("Only administrators link a responsible party to a user account."))
+        return serializer.save(**extra)
 
 
 @extend_schema(
@@ -75,10 +67,8 @@ class PartyViewSet(viewsets.ModelViewSet):
 @permission_classes([permissions.AllowAny])
 def responsibility_lookup(request):
     """Who is responsible here: grid cell, its worker(s), and every responsibility area covering the point."""
-    query = LookupQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    q = query.validated_data
-    return Response(as_dict(who_is_responsible(q["lon"], q["lat"], q.get("date"))))
+    lon, lat = parse_lonlat(request.query_params)
+    return Response(as_dict(who_is_responsible(lon, lat, parse_date(request.query_params, "date"))))
 
 
 @extend_schema(request=BulkAssignmentSerializer, responses={201: GridAssignmentSerializer(many=True)})
@@ -117,9 +107,7 @@ class CoverageKindSerializer(serializers.Serializer):
 @permission_classes([permissions.AllowAny])
 def community_coverage(request, pk):
     community = get_object_or_404(Community, pk=pk)
-    query = LookupQuerySerializer(data={"lon": 0, "lat": 0, **request.query_params.dict()})
-    query.is_valid(raise_exception=True)
-    report, overlaps = coverage_service.coverage(community, query.validated_data.get("date"))
+    report, overlaps = coverage_service.coverage(community, parse_date(request.query_params, "date"))
     return Response(
         {
             "community": community.name,

@@ -7,6 +7,9 @@ class ResponsibilityConfig(AppConfig):
     verbose_name = _("Responsibility")
 
     def ready(self):
+        from responsibility import access
+
+        access.register_all()
         from django.apps import apps
 
         if apps.is_installed("layers"):

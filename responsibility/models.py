@@ -30,6 +30,15 @@ class Party(TimeStampedModel):
     household = models.ForeignKey(
         "grids.Household", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("household")
     )
+    community = models.ForeignKey(
+        "grids.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parties",
+        verbose_name=_("community"),
+        help_text=_("The community whose managers keep this party; none for city departments (administrators)."),
+    )
 
     class Meta:
         verbose_name = _("responsible party")
@@ -55,6 +64,9 @@ class Party(TimeStampedModel):
             raise ValidationError({needs: gettext("Choose the %(what)s this party is.") % {"what": needs}})
         if self.kind in (self.Kind.ORGANISATION, self.Kind.DEPARTMENT) and not self.name:
             raise ValidationError({"name": gettext("Give the organisation's or department's name.")})
+        if self.kind == self.Kind.HOUSEHOLD and self.household_id:
+            # A household's party belongs to the household's community, wherever it was filed from.
+            self.community_id = self.household.community_id
 
 
 class Duty(models.TextChoices):

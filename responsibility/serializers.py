@@ -12,7 +12,7 @@ class PartySerializer(ModelRulesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Party
-        fields = ["id", "kind", "name", "user", "household", "label"]
+        fields = ["id", "kind", "name", "user", "household", "community", "label"]
         extra_kwargs = {"household": {"write_only": True}, "user": {"write_only": True}}
 
 

@@ -22,7 +22,17 @@ ROLE_PERMISSIONS = {
 }
 # Named permissions beyond view/add/change/delete: the case flow's own (register, dispatch, close; verify on site).
 EXTRA = {
-    Role.WORKER: ["grids.reveal_personal_data", "cases.verify_case"],
+    Role.WORKER: [
+        # Grid workers keep the register of their cells: new buildings and households too.
+        "grids.add_building",
+        "grids.add_household",
+        "grids.reveal_personal_data",
+        "cases.verify_case",
+        "planning.view_project",
+        "planning.add_vote",
+        "planning.view_vote",
+    ],
+    Role.RESIDENT: ["cogov.view_ledgerentry", "cogov.view_redemption"],
     Role.MANAGER: ["grids.reveal_personal_data", "cases.dispatch_case", "cases.verify_case"],
     Role.DISPATCHER: ["cases.dispatch_case"],
 }

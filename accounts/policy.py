@@ -1,0 +1,400 @@
+"""The access policy: who may read, create, change and delete which records, and where.
+
+What a user may do comes from the roles of their memberships (each role is a group whose permissions
+`manage.py setup_roles` sets); where they may do it comes from the area of the same membership: a district, a
+street, a community, a grid cell, their own household or their department. A permission counts only inside the
+area of a membership whose role carries it, so the policy **fails closed**: a user holding permissions without a
+membership (or a role without an area) reaches nothing. Administrators (superusers and the admin role) reach
+everything.
+
+Apps say where their records sit with `register(Model, Place(...))` in their AppConfig.ready(); this module
+imports no app. Every API viewset, page, export and service that reads or writes asks it:
+
+    policy.scope(user, "change", queryset)     # the records of the queryset the user may change
+    policy.allows(user, "change", obj)          # one record (read from the database: derived fields count)
+    policy.require(user, "change", obj)         # the same, raising PermissionDenied with the reason
+    with policy.guarded_write(user, "change", obj_or_none):   # checks the area before and after a save
+        ...
+
+Actions are "view", "add", "change", "delete" (the model's own permissions) or a full permission name such as
+"cases.dispatch_case" or "grids.reveal_personal_data".
+"""
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+
+from accounts.models import ROLE_GROUPS, Membership, Role
+
+ACTIONS = ("view", "add", "change", "delete")
+LEVELS = ("district", "street", "community", "cell")
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a model's records sit: ORM paths from the model to its district, street, community, grid cell and
+    household ("pk" for the unit itself). Higher levels are derived from lower ones when not given (a community
+    path gives `<path>__street` and `<path>__street__district`).
+
+    - public: these actions need no area and no sign-in (e.g. {"view"} for boundaries and facility registers
+      without personal data); the permission is still needed for the rest.
+    - geometry: records placed by a geometry alone (renovation zones): they are in an area when they intersect it
+      (reading) or lie inside it (writing).
+    - owner: extra rules, callable(user, action) -> Q or None, for records a user holds whatever the area (what they
+      reported, applied for, handle).
+    - catalogue: reference data (types, categories): read by everyone signed in or not, written by administrators.
+    - public_only: narrows the public actions to these records (public facility types); the rest of the records
+      need a grant like any other.
+    - admin_only: actions only administrators take, whatever the role.
+    """
+
+    district: str | None = None
+    street: str | None = None
+    community: str | None = None
+    cell: str | None = None
+    household: str | None = None
+    department: str | None = None
+    geometry: str | None = None
+    owner: Callable | None = None
+    public: frozenset = frozenset()
+    catalogue: bool = False
+    admin_only: frozenset = frozenset()
+    public_only: Q | None = None
+
+    def path(self, level):
+        explicit = getattr(self, level)
+        if explicit:
+            return explicit
+        below = {"district": "street", "street": "community", "community": "cell"}
+        up = {"street": "district", "community": "street", "cell": "community"}
+        child = below.get(level)
+        if child:
+            child_path = self.path(child)
+            if child_path:
+                step = up[child]
+                return step if child_path == "pk" else f"{child_path}__{step}"
+        return None
+
+
+REGISTRY: dict[type, Place] = {}
+
+
+def register(model, place: Place):
+    REGISTRY[model] = place
+    return model
+
+
+def place_of(model) -> Place:
+    model = getattr(model, "_meta", None) and model._meta.concrete_model or model
+    try:
+        return REGISTRY[model]
+    except KeyError:
+        raise LookupError(f"{model._meta.label} is not registered with accounts.policy") from None
+
+
+def perm_name(model, action):
+    if "." in action:
+        return action
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+# --- the user's grants: role + area, read once per request ------------------------------------------------------
+@dataclass
+class Grant:
+    role: str
+    district: int | None = None
+    street: int | None = None
+    community: int | None = None
+    cell: int | None = None
+    household: int | None = None
+    department: str = ""
+
+    @property
+    def level(self):
+        for level in ("cell", "community", "street", "district"):
+            if getattr(self, level):
+                return level
+        return None
+
+
+@dataclass
+class Grants:
+    user: object
+    admin: bool = False
+    grants: list = field(default_factory=list)
+    role_perms: dict = field(default_factory=dict)
+    extra_perms: frozenset = frozenset()
+
+    def for_perm(self, perm):
+        if perm in self.extra_perms:
+            return self.grants
+        return [g for g in self.grants if perm in self.role_perms.get(g.role, ())]
+
+    @property
+    def perms(self):
+        """Every permission the user holds somewhere."""
+        held = set(self.extra_perms) if self.grants else set()
+        for grant in self.grants:
+            held |= self.role_perms.get(grant.role, set())
+        return held
+
+    @cached_property
+    def roles(self):
+        return {g.role for g in self.grants}
+
+
+def role_permissions():
+    """{role: {"app.codename", …}} from the role groups."""
+    from django.contrib.auth.models import Group
+
+    by_group = {name: role for role, name in ROLE_GROUPS.items()}
+    result = {role: set() for role in ROLE_GROUPS}
+    rows = Group.objects.filter(name__in=by_group).values_list(
+        "name", "permissions__content_type__app_label", "permissions__codename"
+    )
+    for name, app, codename in rows:
+        if codename:
+            result[by_group[name]].add(f"{app}.{codename}")
+    return result
+
+
+def extra_permissions(user):
+    """Permissions given to the user directly or through groups that are not roles: they widen what the user does,
+    never where — they apply within the areas of the user's memberships only."""
+    from django.contrib.auth.models import Permission
+
+    rows = Permission.objects.filter(
+        Q(user=user) | (Q(group__user=user) & ~Q(group__name__in=list(ROLE_GROUPS.values())))
+    ).values_list("content_type__app_label", "codename")
+    return {f"{app}.{codename}" for app, codename in rows}
+
+
+def grants_of(user) -> Grants:
+    """The user's roles with their areas (memberships, community manager links and today's cell assignments)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Grants(user=user)
+    cached = getattr(user, "_policy_grants", None)
+    if cached is not None:
+        return cached
+    memberships = list(Membership.objects.filter(user=user))
+    admin = user.is_superuser or any(m.role == Role.ADMIN for m in memberships)
+    grants = [
+        Grant(
+            m.role,
+            m.district_id,
+            m.street_id,
+            m.community_id,
+            m.cell_id,
+            m.household_id,
+            (m.department or "").strip(),
+        )
+        for m in memberships
+        if m.role != Role.ADMIN
+    ]
+    # Fail closed: a membership without an area (none saved through clean(), but rows can be made otherwise)
+    # grants nothing.
+    grants = [g for g in grants if g.level or g.household or g.department]
+    from django.apps import apps
+    from django.utils import timezone
+
+    Community = apps.get_model("grids", "Community")
+    GridAssignment = apps.get_model("grids", "GridAssignment")
+    grants += [
+        Grant(Role.MANAGER, community=pk) for pk in Community.objects.filter(managers=user).values_list("pk", flat=True)
+    ]
+    # A grid worker holds the cells assigned to them today (the assignment history says who held what when).
+    if any(m.role == Role.WORKER for m in memberships):
+        cells = (
+            GridAssignment.objects.filter(worker=user).active_on(timezone.localdate()).values_list("cell", flat=True)
+        )
+        grants += [Grant(Role.WORKER, cell=pk) for pk in cells]
+    result = Grants(
+        user=user,
+        admin=admin,
+        grants=grants,
+        role_perms=role_permissions() if grants else {},
+        extra_perms=frozenset(extra_permissions(user)) if grants else frozenset(),
+    )
+    user._policy_grants = result
+    return result
+
+
+def forget(user):
+    """Drop the grants read for this user object (after their memberships change)."""
+    if hasattr(user, "_policy_grants"):
+        del user._policy_grants
+
+
+def is_admin(user):
+    return grants_of(user).admin
+
+
+# --- the answer -------------------------------------------------------------------------------------------------
+def _unit_boundary(level, pk):
+    from django.apps import apps
+
+    model = apps.get_model(
+        "grids", {"district": "District", "street": "Street", "community": "Community"}.get(level, "GridCell")
+    )
+    return model.objects.filter(pk=pk).values_list("boundary", flat=True).first()
+
+
+def area_q(user, action, model) -> Q | None:
+    """Q of the records of `model` the user may take `action` on; None means all of them."""
+    place = place_of(model)
+    perm = perm_name(model, action)
+    g = grants_of(user)
+    if g.admin:
+        return None
+    if place.catalogue and action == "view":
+        return None
+    if action in place.public and place.public_only is None:
+        return None
+    if action in place.admin_only or place.catalogue:
+        return NOTHING
+    q = place.public_only if action in place.public else NOTHING
+    for grant in g.for_perm(perm):
+        q |= _grant_q(place, grant, action)
+    if place.owner is not None and getattr(user, "is_authenticated", False):
+        extra = place.owner(user, action)
+        if extra is not None:
+            q |= extra
+    return q
+
+
+def _grant_q(place, grant, action):
+    level = grant.level
+    if level is not None:
+        path = place.path(level)
+        if path:
+            return Q(**{path: getattr(grant, level)})
+        if place.geometry:
+            boundary = _unit_boundary(level, getattr(grant, level))
+            if boundary is None:
+                return NOTHING
+            lookup = "intersects" if action == "view" else "coveredby"
+            return Q(**{f"{place.geometry}__{lookup}": boundary})
+        return NOTHING
+    if grant.household and place.household:
+        return Q(**{place.household: grant.household})
+    if grant.department and place.department:
+        return Q(**{place.department: grant.department})
+    return NOTHING
+
+
+def scope(user, action, queryset):
+    """The records of `queryset` the user may take `action` on."""
+    q = area_q(user, action, queryset.model)
+    if q is None:
+        return queryset
+    if q == NOTHING:
+        return queryset.none()
+    # Joins through to-many paths (owner rules) could repeat rows: filter by key instead.
+    return queryset.filter(pk__in=queryset.model._default_manager.filter(q).values("pk"))
+
+
+def allows(user, action, obj) -> bool:
+    """May the user take `action` on this saved record (as the database holds it now)?"""
+    model = type(obj)
+    q = area_q(user, action, model)
+    if q is None:
+        return True
+    if q == NOTHING or obj.pk is None:
+        return False
+    manager = getattr(model, "all_objects", model._default_manager)
+    return manager.filter(q, pk=obj.pk).exists()
+
+
+def reaches(user, perm, *, district=None, street=None, community=None, cell=None) -> bool:
+    """Does a grant carrying `perm` cover the unit given by its chain of ids (a community: its district, street
+    and own id)? What pages about one unit ask (its dashboard, its split tool, its assignments)."""
+    g = grants_of(user)
+    if g.admin:
+        return True
+    chain = {"district": district, "street": street, "community": community, "cell": cell}
+    return any(
+        grant.level is not None and chain[grant.level] is not None and chain[grant.level] == getattr(grant, grant.level)
+        for grant in g.for_perm(perm)
+    )
+
+
+def holds(user, perm) -> bool:
+    """Does the user hold `perm` through some role with an area (or as administrator)? What a staff page asks
+    before listing what `scope` then narrows."""
+    g = grants_of(user)
+    return g.admin or any(grant.level or grant.department or grant.household for grant in g.for_perm(perm))
+
+
+def may_somewhere(user, action, model) -> bool:
+    """Does the user hold `action` on `model` in any area at all (what a create form or a nav link asks)?"""
+    q = area_q(user, action, model)
+    return q is None or q != NOTHING
+
+
+def denied_message(action, obj_or_model):
+    meta = obj_or_model._meta
+    return _("You may not %(action)s this %(what)s: it lies outside your area or your role does not allow it.") % {
+        "action": {"view": _("read"), "add": _("create"), "change": _("change"), "delete": _("delete")}.get(
+            action, action.split(".")[-1].replace("_", " ")
+        ),
+        "what": meta.verbose_name,
+    }
+
+
+def require(user, action, obj):
+    if not allows(user, action, obj):
+        raise PermissionDenied(denied_message(action, obj))
+
+
+@contextmanager
+def guarded_write(user, action, obj=None):
+    """Check a write on both sides: before it (the record's current area, for change and delete) and after it
+    (the area it was moved to or created in, derived fields included), all in one transaction — a refused write
+    leaves nothing behind.
+
+        with guarded_write(user, "change", instance) as check:
+            instance = serializer.save()
+            check(instance)
+    """
+    if obj is not None and obj.pk is not None:
+        require(user, action, obj)
+    with transaction.atomic():
+        checked = []
+
+        def check(saved):
+            checked.append(saved)
+            require(user, action, saved)
+
+        yield check
+        if action in ("add", "change") and not checked and obj is not None:
+            require(user, action, obj)
+
+
+def may_link_user_accounts(user):
+    """Only administrators link a record (a responsible party) to a user account."""
+    return is_admin(user)
+
+
+PUBLIC_READ = frozenset({"view"})
+
+__all__ = [
+    "ACTIONS",
+    "Place",
+    "PUBLIC_READ",
+    "register",
+    "scope",
+    "allows",
+    "require",
+    "guarded_write",
+    "may_somewhere",
+    "area_q",
+    "grants_of",
+    "is_admin",
+]

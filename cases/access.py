@@ -1,0 +1,39 @@
+"""Where cases sit, for the access policy (accounts.policy).
+
+Managers and dispatchers reach the cases of their area, grid workers those of their cells, handlers those
+dispatched to their department; everyone reads what they reported and what they handle or were sent.
+"""
+
+from django.db.models import Q
+
+from accounts.policy import Place, register
+from cases import models as m
+
+
+def case_owner(user, action, prefix=""):
+    if action != "view":
+        return None
+    return (
+        Q(**{f"{prefix}reporter": user})
+        | Q(**{f"{prefix}grid_worker": user})
+        | Q(**{f"{prefix}handler_user": user})
+        | Q(**{f"{prefix}handler_party__user": user})
+    )
+
+
+def register_all():
+    register(m.CategoryFamily, Place(catalogue=True))
+    register(m.Category, Place(catalogue=True))
+    register(m.Open311Client, Place())
+    register(m.Case, Place(community="community", cell="cell", department="department", owner=case_owner))
+    for model in (m.CaseEvent, m.CasePhoto):
+        register(
+            model,
+            Place(
+                community="case__community",
+                cell="case__cell",
+                department="case__department",
+                owner=lambda user, action: case_owner(user, action, "case__"),
+            ),
+        )
+    register(m.Notification, Place(owner=lambda user, action: Q(recipient=user) if action == "view" else None))
