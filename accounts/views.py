@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.forms import ConfirmDeviceForm, LoginForm
 from accounts.models import Membership, Role
 from accounts.scoping import is_admin
+from common.params import ParamError, parse_date, raw
 
 
 class LoginView(BaseLoginView):
@@ -104,11 +105,15 @@ class AuditExportView(AuditAccessMixin, generic.View):
 
     def get(self, request):
         entries = LogEntry.objects.select_related("actor", "content_type").order_by("timestamp")
-        if request.GET.get("model") and "." in request.GET["model"]:
-            app_label, model = request.GET["model"].split(".", 1)
+        label = raw(request.GET, "model")
+        if label:
+            if label.count(".") != 1:
+                raise ParamError("model", _("model must be app_label.model, e.g. grids.household."))
+            app_label, model = label.split(".")
             entries = entries.filter(content_type__app_label=app_label, content_type__model=model)
-        if request.GET.get("since"):
-            entries = entries.filter(timestamp__date__gte=request.GET["since"])
+        since = parse_date(request.GET, "since")
+        if since:
+            entries = entries.filter(timestamp__date__gte=since)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
         response.write("\ufeff")

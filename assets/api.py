@@ -30,7 +30,8 @@ from assets.serializers import (
     PhotoSerializer,
     SearchResultSerializer,
 )
-from common.api import BBoxFilter
+from common.api import BBoxFilter, StrictPageParams
+from common.params import parse_choice, parse_float, parse_int
 
 
 def rule_error(exc):
@@ -58,18 +59,9 @@ def types_from(value):
 
 
 def number(params, name, default, lo, hi, cast=float):
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = cast(raw)
-    except ValueError:
-        raise exceptions.ValidationError({name: _("%(name)s must be a number.") % {"name": name}})
-    if not (lo <= value <= hi):
-        raise exceptions.ValidationError(
-            {name: _("%(name)s must be between %(lo)s and %(hi)s.") % {"name": name, "lo": lo, "hi": hi}}
-        )
-    return value
+    """A finite number in [lo, hi] (common.params; a 400 naming the parameter otherwise)."""
+    parse = parse_int if cast is int else parse_float
+    return parse(params, name, default=default, min=lo, max=hi)
 
 
 class AssetFilter(filters.FilterSet):
@@ -336,9 +328,7 @@ class AdoptionCoverageViewSet(viewsets.ViewSet):
     def list(self, request):
         from grids.models import Community, GridCell
 
-        level = request.query_params.get("level", "community")
-        if level not in ("cell", "community"):
-            raise exceptions.ValidationError({"level": _("level is 'cell' or 'community'.")})
+        level = parse_choice(request.query_params, "level", ["cell", "community"], default="community")
         areas = (
             GridCell.objects.order_by("code")
             if level == "cell"
@@ -360,7 +350,7 @@ class AdoptionCoverageViewSet(viewsets.ViewSet):
         )
 
 
-class PlainPagination(PageNumberPagination):
+class PlainPagination(StrictPageParams, PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000

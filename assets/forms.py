@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Adoption, AssetPhoto, Inspection, MaintenanceLog
+from common.images import PhotoField
 
 
 class DateInput(forms.DateInput):
@@ -27,15 +28,18 @@ class MaintenanceLogForm(forms.ModelForm):
         model = MaintenanceLog
         fields = ["date", "work", "photo"]
         widgets = {"date": DateInput()}
+        field_classes = {"photo": PhotoField}
 
 
 class PhotoForm(forms.ModelForm):
     class Meta:
         model = AssetPhoto
         fields = ["image", "caption"]
+        field_classes = {"image": PhotoField}
 
 
 class InspectionForm(forms.ModelForm):
     class Meta:
         model = Inspection
         fields = ["condition", "note", "photo"]
+        field_classes = {"photo": PhotoField}

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from common.images import check_header
+
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 
 
@@ -25,12 +27,13 @@ def validate_photo(value):
             code="photo_size",
         )
     f = getattr(value, "file", value)
+    check_header(f, value.name)  # the pixel count from the header, before anything is decoded
     try:
         f.seek(0)
         with Image.open(f) as img:
             fmt = img.format
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationError(
             _("%(name)s is not an image that can be read (JPEG, PNG or WebP).") % {"name": value.name},
             code="photo_type",

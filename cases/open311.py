@@ -4,7 +4,7 @@ Field names are the specification's; statuses are `open` and `closed` (rejected 
 Responses carry no personal data: no reporter, contact or worker names.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from xml.etree import ElementTree as ET
 
 from django.contrib.gis.geos import Point
@@ -12,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.urls import re_path
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from cases import services
 from cases.models import OPEN_STATES, Case, Category, Open311Client, State
+from common.params import ParamError, check_range, parse_datetime, parse_id, parse_lonlat, raw
 
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
@@ -92,45 +92,39 @@ def request_row(c):
     }
 
 
-def parse_when(value, end=False):
-    if not value:
-        return None
-    dt = parse_datetime(value)
-    if dt is None:
-        d = parse_date(value)
-        if d is None:
-            raise ValueError(value)
-        dt = datetime.combine(d, time.max if end else time.min)
-    if timezone.is_naive(dt):
-        dt = timezone.make_aware(dt)
-    return dt
-
-
 @csrf_exempt
 def requests_view(request, fmt):
-    if request.method == "POST":
-        return create_request(request, fmt)
+    try:
+        if request.method == "POST":
+            return create_request(request, fmt)
+        return list_requests(request, fmt)
+    except ParamError as exc:
+        return error(fmt, 400, exc.message)
+
+
+def list_requests(request, fmt):
+    """GET: by service_request_id (comma-separated), or by start_date/end_date (w3 dates), service_code, status;
+    bad values are ParamErrors (answered as an Open311 error naming the parameter)."""
     p = request.GET
     qs = public_requests()
-    if p.get("service_request_id"):
-        ids = [i for i in p["service_request_id"].split(",") if i.strip().isascii() and i.strip().isdigit()]
+    wanted = raw(p, "service_request_id")
+    if wanted:
+        ids = [parse_id({"service_request_id": i}, "service_request_id") for i in wanted.split(",") if i.strip()]
         qs = qs.filter(pk__in=ids)
     else:
-        try:
-            start, end = parse_when(p.get("start_date")), parse_when(p.get("end_date"), end=True)
-        except ValueError as exc:
-            return error(
-                fmt, 400, _("start_date and end_date are w3 dates, e.g. 2026-03-01T00:00:00+08:00 (got %s).") % exc
-            )
+        start = parse_datetime(p, "start_date")
+        end = parse_datetime(p, "end_date", end_of_day=True)
+        check_range(start, end, start_name="start_date", end_name="end_date")
         if start is None and end is None:
             start = timezone.now() - timedelta(days=DEFAULT_DAYS)
         if start:
             qs = qs.filter(created_at__gte=start)
         if end:
             qs = qs.filter(created_at__lte=end)
-        if p.get("service_code"):
-            qs = qs.filter(category__code__in=[c.strip() for c in p["service_code"].split(",")])
-        statuses = {s.strip() for s in p.get("status", "").split(",") if s.strip()}
+        codes = raw(p, "service_code")
+        if codes:
+            qs = qs.filter(category__code__in=[c.strip() for c in codes.split(",")])
+        statuses = {s.strip() for s in (raw(p, "status") or "").split(",") if s.strip()}
         if statuses - {"open", "closed"}:
             return error(fmt, 400, _("status is open, closed or both (comma-separated)."))
         if statuses == {"open"}:
@@ -156,17 +150,20 @@ def request_view(request, pk, fmt):
 
 def create_request(request, fmt):
     p = request.POST
-    client = Open311Client.objects.filter(api_key=p.get("api_key", ""), active=True).first()
+    for name in ("description", "first_name", "last_name", "phone", "address_string"):
+        if "\x00" in p.get(name, ""):
+            raise ParamError(name, _("%(name)s holds control characters.") % {"name": name})
+    client = Open311Client.objects.filter(api_key=raw(p, "api_key") or "", active=True).first()
     if client is None:
         return error(fmt, 403, _("A valid api_key is required to submit a request."))
-    code = p.get("service_code", "")
+    code = raw(p, "service_code") or ""
     category = Category.objects.filter(code=code, active=True).first()
     if category is None:
         return error(fmt, 404, _("Unknown service_code “%(code)s”.") % {"code": code})
     try:
-        lat, lon = float(p.get("lat", "")), float(p.get("long", ""))
-    except ValueError:
-        return error(fmt, 400, _("lat and long are required (WGS 84 decimal degrees)."))
+        lon, lat = parse_lonlat(p, "long", "lat")
+    except ParamError as exc:
+        return error(fmt, 400, f"{exc.message} {_('lat and long are required (WGS 84 decimal degrees).')}")
     name = " ".join(x for x in (p.get("first_name", ""), p.get("last_name", "")) if x).strip()
     try:
         case = services.submit(

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from cases.models import limits
+from common.images import check_header
 
 ACCEPTED = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: the JPEG variant some phone cameras write
 
@@ -24,6 +25,7 @@ def clean_photo(upload):
             % {"name": name, "size": upload.size / 1_048_576, "limit": limit / 1_048_576},
             code="photo_size",
         )
+    check_header(upload, name)  # the pixel count from the header, before anything is decoded
     upload.seek(0)
     try:
         with Image.open(upload) as img:

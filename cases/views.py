@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from cases import handlers, routing, services, workflow
 from cases.forms import FilterForm, ReportForm
 from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
 from common.geometry import metric_srid
+from common.params import ParamError, json_param_errors, parse_lonlat, raw
 from common.ratelimit import public_write
 
 MAX_FEATURES = 3000
@@ -77,12 +78,8 @@ def grouped_categories():
 
 
 def point_from(params):
-    try:
-        lon, lat = float(params.get("lon", "")), float(params.get("lat", ""))
-    except ValueError:
-        return None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return None
+    """?lon=&lat= in WGS 84 degrees (common.params: a ParamError naming the parameter when missing or wrong)."""
+    lon, lat = parse_lonlat(params)
     return Point(lon, lat, srid=4326)
 
 
@@ -138,12 +135,13 @@ def report(request):
     )
 
 
+@json_param_errors
 def nearby(request):
     """Open cases of the same category within 50 m of a point, for the duplicate hint before submit."""
     point = point_from(request.GET)
-    category = Category.objects.filter(code=request.GET.get("category", "")).first()
-    if point is None or category is None:
-        return HttpResponseBadRequest(_("Give lon, lat and a known category."))
+    category = Category.objects.filter(code=raw(request.GET, "category") or "").first()
+    if category is None:
+        raise ParamError("category", _("category must be a known category code, e.g. 0101."))
     found = services.possible_duplicates(point, category)
     srid = metric_srid(point.x, point.y)
     here = point.transform(srid, clone=True)
@@ -164,13 +162,12 @@ def nearby(request):
     return JsonResponse({"radius_m": services.DUPLICATE_RADIUS_M, "cases": rows})
 
 
+@json_param_errors
 def assets_near(request):
     """The five assets nearest a point (KNN on the anchor index), to link a component case."""
     from assets.models import Asset
 
     point = point_from(request.GET)
-    if point is None:
-        return HttpResponseBadRequest(_("Give lon and lat."))
     srid = metric_srid(point.x, point.y)
     here = point.transform(srid, clone=True)
     found = Asset.objects.select_related("type").order_by(GeometryDistance("anchor", point))[:5]

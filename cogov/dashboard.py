@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cogov.models import LedgerEntry, Source
+from common.params import parse_date_range
 from grids.models import Community, District, GridCell, Household, Street
 
 LEVELS = ["district", "street", "community", "cell"]
@@ -32,6 +33,7 @@ CELL_PATH = {"district": "community__street__district", "street": "community__st
 CHILD = {"district": "street", "street": "community", "community": "cell"}
 SANITATION_TYPES = [("03", "01"), ("03", "02"), ("03", "04")]  # garbage bins, collection points, public toilets
 DEFAULT_RADIUS_M = 200
+MAX_PERIOD_DAYS = 366 * 10
 
 
 @dataclass
@@ -100,16 +102,12 @@ class Period:
     end: date
 
     @classmethod
-    def parse(cls, start=None, end=None):
-        from django.utils.dateparse import parse_date
-
-        today = timezone.localdate()
-        s = parse_date(start or "") if start else None
-        e = parse_date(end or "") if end else None
-        e = e or today
+    def parse(cls, params):
+        """?start=&end= (YYYY-MM-DD): the month so far when absent; a reversed or over-long period is refused
+        (common.params.ParamError, a 400 naming the parameter)."""
+        s, e = parse_date_range(params, "start", "end", max_days=MAX_PERIOD_DAYS)
+        e = e or max(timezone.localdate(), s or timezone.localdate())
         s = s or e.replace(day=1)
-        if s > e:
-            s, e = e, s
         return cls(s, e)
 
     @property

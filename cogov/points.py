@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import scope_households
 from cogov import services
 from cogov.models import CatalogueItem, LedgerEntry, PointRule, Redemption
+from common.params import raw
 from grids.models import Household
 
 
@@ -54,7 +55,7 @@ def _household(request, pk):
 @permission_required("cogov.view_ledgerentry", raise_exception=True)
 def households(request):
     """Households of the user's area by door plate, with their balances."""
-    q = (request.GET.get("q") or "").strip()
+    q = raw(request.GET, "q") or ""
     # By id, so that the joins of the scope never count an entry twice in the balance.
     mine = scope_households(Household.objects.all(), request.user).values("pk")
     qs = Household.objects.filter(pk__in=mine).select_related("building", "community")

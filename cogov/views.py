@@ -13,14 +13,12 @@ from accounts.scoping import can_see_unit, home_unit
 from cogov import dashboard, export
 from cogov.models import BoardEntry
 from cogov.services import public_board
+from common.params import parse_int
 from grids.models import Community
 
 
 def _radius(request):
-    try:
-        return max(10, min(5000, int(request.GET.get("radius") or dashboard.DEFAULT_RADIUS_M)))
-    except ValueError:
-        return dashboard.DEFAULT_RADIUS_M
+    return parse_int(request.GET, "radius", default=dashboard.DEFAULT_RADIUS_M, min=10, max=5000)
 
 
 @login_required
@@ -44,7 +42,7 @@ class DashboardView(LoginRequiredMixin, generic.TemplateView):
         self.scope = dashboard.Scope.get(kwargs["level"], kwargs["pk"])
         if not can_see_unit(request.user, self.scope.level, self.scope.obj):
             raise PermissionDenied
-        self.period = dashboard.Period.parse(request.GET.get("start"), request.GET.get("end"))
+        self.period = dashboard.Period.parse(request.GET)
         self.radius = _radius(request)
         self.figures, self.children, self.cells, self.computed_at = dashboard.cached(
             self.scope, self.period, self.radius, get_language()

@@ -1,21 +1,54 @@
 """API conventions shared by every app: GeoJSON paging, bbox filtering, model rules on write."""
 
+from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import permissions, serializers
+from rest_framework import permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from common import deletion
 from common.geometry import as_multipolygon
+from common.params import ParamError, parse_bbox, parse_int, raw
 
 
-class GeoPagination(GeoJsonPagination):
+def exception_handler(exc, context):
+    """DRF's handler, plus: a bad query parameter (ParamError) is a 400 {"field": ["message"]}; a delete refused
+    because other records still refer to the record (ProtectedError, RestrictedError) is a 409 saying which."""
+    if isinstance(exc, ParamError):
+        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, deletion.BLOCKING):
+        return Response(deletion.conflict_data(exc), status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)
+
+
+class StrictPageParams:
+    """?page= and ?page_size= read by common.params: a page that is not a positive whole number (or "last") and a
+    page size that is not one are 400s naming the parameter; a page size above the maximum is cut to it."""
+
+    def get_page_number(self, request, paginator):
+        text = raw(request.query_params, self.page_query_param)
+        if text is None or text in self.last_page_strings:
+            return text or 1
+        return parse_int(request.query_params, self.page_query_param, min=1)
+
+    def get_page_size(self, request):
+        if self.page_size_query_param:
+            size = parse_int(request.query_params, self.page_size_query_param, min=1)
+            if size is not None:
+                return min(size, self.max_page_size) if self.max_page_size else size
+        return self.page_size
+
+
+class GeoPagination(StrictPageParams, GeoJsonPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
 
 
-class Pagination(PageNumberPagination):
+class Pagination(StrictPageParams, PageNumberPagination):
     """Paging for plain (non-spatial) lists."""
 
     page_size = 100
@@ -27,6 +60,11 @@ class BBoxFilter(InBBoxFilter):
     """?bbox=min_lon,min_lat,max_lon,max_lat keeps features intersecting the box."""
 
     bbox_param = "bbox"
+
+    def get_filter_bbox(self, request):
+        """The box from common.params.parse_bbox: NaN, infinities, out-of-range or reversed boxes are 400s."""
+        box = parse_bbox(request.query_params, self.bbox_param)
+        return None if box is None else Polygon.from_bbox(box)
 
     def get_schema_operation_parameters(self, view):
         return [

@@ -12,15 +12,16 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
-from django.db.models import ProtectedError
-from django.forms import modelform_factory
-from django.shortcuts import redirect
+from django.forms import Form, modelform_factory
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views import generic
 from leaflet.forms.widgets import LeafletWidget
 
+from common import deletion
 from common.models import PersonalDataReveal
+from common.params import ParamError, parse_int, raw
 
 
 class SpatialEntity:
@@ -160,6 +161,12 @@ class EntityList(EntityMixin, generic.ListView):
         self.filter = self.entity.filterset()(self.request.GET or None, queryset=super().get_queryset())
         return self.filter.qs
 
+    def paginate_queryset(self, queryset, page_size):
+        page = raw(self.request.GET, self.page_kwarg)
+        if page is not None and page != "last":
+            parse_int(self.request.GET, self.page_kwarg, min=1)  # a 400 naming ?page= rather than a 404
+        return super().paginate_queryset(queryset, page_size)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         e = self.entity
@@ -193,19 +200,17 @@ class EntityExport(EntityMixin, generic.View):
     """?format=gpkg|shp|geojson|csv|xlsx&crs=4326 plus the list's filters; personal fields masked as on the list."""
 
     def get(self, request, *args, **kwargs):
-        from django.http import HttpResponseBadRequest
-
         from layers import export
         from layers.readers import LayerFileError
 
         e = self.entity
-        fmt = request.GET.get("format", "gpkg")
+        fmt = raw(request.GET, "format") or "gpkg"
         if fmt not in export.FORMATS:
-            return HttpResponseBadRequest(export.unknown_format(fmt))
+            raise ParamError("format", export.unknown_format(fmt))
         try:
-            srid = export.export_srid(request.GET.get("crs"))
+            srid = export.export_srid(raw(request.GET, "crs"))
         except LayerFileError as exc:
-            return HttpResponseBadRequest(str(exc))
+            raise ParamError("crs", str(exc))
         params = request.GET.copy()
         for key in ("format", "crs", "page"):
             params.pop(key, None)
@@ -271,16 +276,25 @@ class EntityDelete(EntityWriteMixin, generic.DeleteView):
     action = "confirm_delete"
     perm_action = "delete"
 
+    def get_form_class(self):
+        return Form  # the confirmation carries no fields (the entity's model form would never be valid here)
+
     def form_valid(self, form):
         try:
             with transaction.atomic():
                 self.object.delete()
-        except ProtectedError as exc:
-            names = ", ".join(str(o) for o in list(exc.protected_objects)[:5])
-            messages.error(
+        except deletion.BLOCKING as exc:
+            # Nothing is deleted; the page says which records (kinds and counts) still refer to this one.
+            return render(
                 self.request,
-                _("Cannot delete %(obj)s: still used by %(names)s.") % {"obj": self.object, "names": names},
+                "common/protected.html",
+                {
+                    "object": self.object,
+                    "message": deletion.message(exc, self.object),
+                    "references": [(label, n) for label, n, _key in deletion.references(exc)],
+                    "back_url": reverse(self.entity.url_name("detail"), args=[self.object.pk]),
+                },
+                status=409,
             )
-            return redirect(reverse(self.entity.url_name("detail"), args=[self.object.pk]))
         messages.success(self.request, _("Deleted %(obj)s.") % {"obj": self.object})
         return redirect(reverse(self.entity.url_name("list")))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from common.entity import EntityDetail
+from common.params import ParamError, parse_float, parse_int
 from grids import split
 from grids.entities import community as community_entity
 from grids.models import Community
@@ -51,10 +52,10 @@ class SplitView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateVie
     def params(self, data):
         mode = data.get("mode", "households")
         try:
-            size = float(data.get("size") or 300)
-            max_households = int(data.get("max_households") or 300)
-        except ValueError:
-            raise ValidationError(_("Size and household count must be numbers."))
+            size = parse_float(data, "size", default=300.0, min=20, max=5000)
+            max_households = parse_int(data, "max_households", default=300, min=1, max=1_000_000)
+        except ParamError as exc:
+            raise ValidationError(exc.message)
         return mode, size, max_households
 
     def get_context_data(self, **kwargs):

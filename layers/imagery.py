@@ -6,6 +6,7 @@ to the raster's CRS instead of the raster to the cells'.
 """
 
 import logging
+import math
 import tempfile
 from pathlib import Path
 
@@ -147,6 +148,8 @@ def parse_tile_params(layer, query):
     if query.get("rescale"):
         try:
             ranges = [tuple(float(v) for v in part.split(",")) for part in query["rescale"].split(";")]
+            if not all(math.isfinite(v) for r in ranges for v in r):
+                raise ValueError("not finite")
         except ValueError as exc:
             raise RasterError(_("rescale must be min,max.")) from exc
         if not all(len(r) == 2 and r[0] < r[1] for r in ranges):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError
 
+from common.params import parse_id
 from layers import imagery, progress
 from layers.models import GreenCoverage, RasterLayer
 from layers.tiles import MAX_ZOOM
@@ -188,8 +189,9 @@ def raster_coverage(request, pk):
 def compare(request):
     """Before/after: two imagery layers of the same place, the upper one clipped by a draggable divider."""
     done = RasterLayer.objects.filter(status=RasterLayer.Status.DONE)
-    before = get_object_or_404(done, pk=request.GET.get("before") or 0) if request.GET.get("before") else None
-    after = get_object_or_404(done, pk=request.GET.get("after") or 0) if request.GET.get("after") else None
+    before_id, after_id = parse_id(request.GET, "before"), parse_id(request.GET, "after")
+    before = get_object_or_404(done, pk=before_id) if before_id else None
+    after = get_object_or_404(done, pk=after_id) if after_id else None
     if before is None or after is None:
         return redirect("layers:rasters")
     extent = before.bounds.union(after.bounds).extent

@@ -9,7 +9,9 @@ bomb, a GeoJSON nested too deep) and raises LayerFileError with a message meant 
 """
 
 import os
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,10 +65,16 @@ class ShapefileZip(Handler):
     def locate(self, path, workdir):
         try:
             archive = zipfile.ZipFile(path)
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, OSError, ValueError):
             raise LayerFileError(_("The file is not a valid zip archive."))
         with archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
+            encrypted = [m.filename for m in members if m.flag_bits & 0x1]
+            if encrypted:
+                raise LayerFileError(
+                    _("The zip archive is encrypted (password-protected: %(name)s); zip the files without a password.")
+                    % {"name": encrypted[0]}
+                )
             total = sum(m.file_size for m in members)
             if total > limits()["MAX_UNZIPPED_MB"] * 1024 * 1024:
                 raise LayerFileError(
@@ -86,8 +94,22 @@ class ShapefileZip(Handler):
                     raise LayerFileError(
                         _("The zip archive has a member outside its folder: %(name)s.") % {"name": m.filename}
                     )
-            archive.extractall(workdir)
+            damaged = _("The zip archive is damaged (%(reason)s); zip the files again.")
+            try:
+                bad = archive.testzip()  # reads every member through its CRC-32, in 1 MB chunks
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+                raise LayerFileError(damaged % {"reason": _short(exc)})
+            if bad is not None:
+                raise LayerFileError(
+                    _("The zip archive is damaged: %(name)s fails its CRC-32 check; zip the files again.")
+                    % {"name": bad}
+                )
+            try:
+                archive.extractall(workdir)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+                raise LayerFileError(damaged % {"reason": _short(exc)})
         shp = workdir / shps[0].filename
+        count_shp_vertices(shp)
         stem = shp.with_suffix("")
         missing = [ext for ext in (".shx", ".dbf") if not any(Path(str(stem) + e).exists() for e in (ext, ext.upper()))]
         if missing:
@@ -96,6 +118,47 @@ class ShapefileZip(Handler):
                 % {"name": shp.name, "missing": ", ".join(missing)}
             )
         return str(shp)
+
+
+# Shapefile shape types whose records carry a point count (polyline, polygon, multipoint, with Z/M, multipatch).
+_SHP_COUNTED = {3, 5, 8, 13, 15, 18, 23, 25, 28, 31}
+
+
+def count_shp_vertices(shp):
+    """The number of points in a .shp file, read from its record headers only (a few bytes per record, skipping
+    the coordinates), refused as soon as it passes GRIDWORK_MAX_IMPORT_VERTICES."""
+    limit = limits()["MAX_TOTAL_VERTICES"]
+    total = 0
+    size = os.path.getsize(shp)
+    with open(shp, "rb") as f:
+        f.seek(100)  # the file header
+        pos = 100
+        while pos + 12 <= size:
+            head = f.read(12)
+            if len(head) < 12:
+                break
+            length = int.from_bytes(head[4:8], "big") * 2  # content length in bytes
+            shape = int.from_bytes(head[8:12], "little")
+            if shape in _SHP_COUNTED:
+                f.seek(32, os.SEEK_CUR)  # bounding box
+                counts = f.read(8)
+                if len(counts) < 8:
+                    break
+                # multipoint: the count follows the box; others: parts, then points
+                total += int.from_bytes(counts[0:4] if shape in (8, 18, 28) else counts[4:8], "little")
+            elif shape in (1, 11, 21):
+                total += 1
+            if total > limit:
+                raise LayerFileError(
+                    _(
+                        "The shapefile has more than %(limit)s vertices; at most %(limit)s are accepted in one "
+                        "import (GRIDWORK_MAX_IMPORT_VERTICES)."
+                    )
+                    % {"limit": limit}
+                )
+            pos += 8 + max(length, 4)
+            f.seek(pos)
+    return total
 
 
 class GeoPackage(Handler):
@@ -111,18 +174,80 @@ class GeoJSON(Handler):
     default_crs = "EPSG:4326"
 
     def check(self, path):
-        """Refuse deep nesting before parsing: a FeatureCollection of multipolygons needs about 7 levels."""
-        data = np.fromfile(path, dtype=np.uint8)
-        step = np.zeros(256, dtype=np.int8)
-        step[[ord("["), ord("{")]] = 1
-        step[[ord("]"), ord("}")]] = -1
-        depth = np.cumsum(step[data], dtype=np.int64)
-        deepest = int(depth.max()) if depth.size else 0
-        if deepest > limits()["MAX_JSON_DEPTH"]:
-            raise LayerFileError(
-                _("The GeoJSON file is nested %(depth)s levels deep; at most %(limit)s are accepted.")
-                % {"depth": deepest, "limit": limits()["MAX_JSON_DEPTH"]}
-            )
+        """Refuse before GDAL parses the file, reading it once in 1 MB chunks and stopping at the first limit
+        passed: its size (GRIDWORK_MAX_UPLOAD_MB), its nesting (a FeatureCollection of multipolygons needs about
+        7 levels), its positions (GRIDWORK_MAX_IMPORT_VERTICES) and its features (GRIDWORK_MAX_IMPORT_FEATURES).
+        Memory stays at a few chunks whatever the file's size."""
+        check_file_size(path)
+        scan_geojson(path)
+
+
+# GeoJSON pre-scan: what is counted in the raw text, chunk by chunk.
+SCAN_CHUNK = 1 << 20
+# An array whose first item is a number is a position ([lon, lat] or [x, y, z]); a bbox or a numeric list among
+# the properties counts too, so the count errs on the side of the limit.
+_POSITION = re.compile(rb"\[[ \t\r\n]{0,32}[-+0-9.]")
+_FEATURE = re.compile(rb'"type"[ \t\r\n]{0,32}:[ \t\r\n]{0,32}"Feature"')
+_OVERLAP = 96  # longer than any match: a match cut by a chunk boundary is found in the next window
+_STEP = np.zeros(256, dtype=np.int8)
+_STEP[[ord("["), ord("{")]] = 1
+_STEP[[ord("]"), ord("}")]] = -1
+
+
+def check_file_size(path):
+    size = os.path.getsize(path)
+    limit = limits()["MAX_UPLOAD_MB"]
+    if size > limit * 1024 * 1024:
+        raise LayerFileError(
+            _("The file is %(mb).0f MB; at most %(limit)s MB are accepted (GRIDWORK_MAX_UPLOAD_MB).")
+            % {"mb": size / 1024 / 1024, "limit": limit}
+        )
+
+
+def scan_geojson(path):
+    """Stream through a GeoJSON file, refusing it as soon as its depth, positions or features pass the limits."""
+    depth_limit = limits()["MAX_JSON_DEPTH"]
+    vertex_limit = limits()["MAX_TOTAL_VERTICES"]
+    feature_limit = limits()["MAX_FEATURES"]
+    depth = deepest = vertices = features = 0
+    tail = b""
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(SCAN_CHUNK)
+            # Nesting: the running sum of opening minus closing brackets.
+            if chunk:
+                steps = np.cumsum(_STEP[np.frombuffer(chunk, dtype=np.uint8)], dtype=np.int32)
+                deepest = max(deepest, depth + int(steps.max()))
+                depth += int(steps[-1])
+                if deepest > depth_limit:
+                    raise LayerFileError(
+                        _("The GeoJSON file is nested %(depth)s levels deep; at most %(limit)s are accepted.")
+                        % {"depth": deepest, "limit": depth_limit}
+                    )
+            # Positions and features: matches starting before the window's last _OVERLAP bytes (all at the end).
+            window = tail + chunk
+            end = len(window) if not chunk else max(0, len(window) - _OVERLAP)
+            vertices += sum(1 for m in _POSITION.finditer(window) if m.start() < end)
+            features += sum(1 for m in _FEATURE.finditer(window) if m.start() < end)
+            if vertices > vertex_limit:
+                raise LayerFileError(
+                    _(
+                        "The GeoJSON file has more than %(limit)s vertices (found in its first %(mb).0f MB); at most "
+                        "%(limit)s are accepted in one import (GRIDWORK_MAX_IMPORT_VERTICES)."
+                    )
+                    % {"limit": vertex_limit, "mb": max(1, f.tell() / 1024 / 1024)}
+                )
+            if features > feature_limit:
+                raise LayerFileError(
+                    _(
+                        "The GeoJSON file has more than %(limit)s features; at most %(limit)s are accepted in one "
+                        "import (GRIDWORK_MAX_IMPORT_FEATURES)."
+                    )
+                    % {"limit": feature_limit}
+                )
+            if not chunk:
+                return {"vertices": vertices, "features": features, "depth": deepest}
+            tail = window[end:]
 
 
 class KML(Handler):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -71,15 +72,20 @@ def create_job(request, form):
         source_layer=form.cleaned_data["layer"].strip(),
         created_by=request.user,
     )
-    job.file.save(upload.name, upload, save=False)
+    kept = False
     try:
+        job.file.save(upload.name, upload, save=False)
         inspect(job)
+        with transaction.atomic():  # the overlay layer and the job row together, or neither
+            job.overlay = form.overlay()
+            job.save()
+        kept = True
     except LayerFileError as exc:
-        discard(job)
         form.add_error("file", str(exc))
         return None
-    job.overlay = form.overlay()
-    job.save()
+    finally:
+        if not kept:  # whatever went wrong: no stored file, no unpacked folder, no row
+            discard(job)
     return job
 
 
@@ -97,6 +103,8 @@ def inspect(job):
 
 
 def discard(job):
+    if not job.file:
+        return
     path = Path(job.file.path)
     path.unlink(missing_ok=True)
     shutil.rmtree(path.parent / (path.name + ".d"), ignore_errors=True)

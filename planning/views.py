@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from common.images import PhotoField
 from grids.models import Household
 from planning import consent as consent_service
 from planning import eligibility, workflow
@@ -166,7 +167,7 @@ class ItemForm(forms.ModelForm):
 
 
 class AcceptanceForm(forms.ModelForm):
-    photos = forms.ImageField(label=_("photo"), required=True)
+    photos = PhotoField(label=_("photo"), required=True)
 
     class Meta:
         model = Acceptance

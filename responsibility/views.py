@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views import generic
 
+from common.params import parse_date, parse_id
 from grids.models import Community, GridAssignment
 from responsibility import coverage as coverage_service
 from responsibility.models import Duty, Party, ResponsibilityArea
@@ -76,8 +76,9 @@ class AreaEditorView(LoginRequiredMixin, generic.TemplateView):
         user = self.request.user
         communities = Community.objects.all() if user.is_superuser else user.managed_communities.all()
         chosen = self.object.community if self.object else None
-        if chosen is None and self.request.GET.get("community"):
-            chosen = communities.filter(pk=self.request.GET["community"]).first()
+        community_id = parse_id(self.request.GET, "community")
+        if chosen is None and community_id:
+            chosen = communities.filter(pk=community_id).first()
         chosen = chosen or communities.first()
         if chosen is None:
             raise PermissionDenied
@@ -117,7 +118,7 @@ class CoverageView(generic.TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.community = get_object_or_404(Community, pk=kwargs["pk"])
-        self.day = parse_date(request.GET.get("date") or "") or timezone.localdate()
+        self.day = parse_date(request.GET, "date") or timezone.localdate()
         self.report, self.overlaps = coverage_service.coverage(self.community, self.day)
         if kwargs.get("fmt") == "xlsx":
             wb = coverage_service.as_xlsx(self.community, self.report, self.overlaps, self.day)

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",
+    "common.params.ParamErrorMiddleware",
 ]
 
 ROOT_URLCONF = "gridwork.urls"
@@ -163,6 +164,9 @@ GRIDWORK = {
     "SPLIT_MAX_HOUSEHOLDS": int(env("GRIDWORK_SPLIT_MAX_HOUSEHOLDS", "300")),
     # Upper bound for vertices of one submitted geometry.
     "MAX_VERTICES": int(env("GRIDWORK_MAX_VERTICES", "20000")),
+    # Largest photo accepted (width × height, read from the file's header before decoding); Pillow's
+    # decompression-bomb limit is set from it at start-up.
+    "MAX_PHOTO_PIXELS": int(env("GRIDWORK_MAX_PHOTO_PIXELS", "40000000")),
 }
 
 # Assets and adoption: photo size limit; days without a maintenance log after which an adoption is lapsed.
@@ -197,6 +201,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "common.api.GeoPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Bad query parameters are 400s naming the parameter; refused deletes are 409s naming what refers.
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",

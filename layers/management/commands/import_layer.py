@@ -66,6 +66,9 @@ class Command(BaseCommand):
         except LayerFileError as exc:
             discard(job)
             raise CommandError(str(exc))
+        except BaseException:
+            discard(job)  # no stored file or unpacked folder is left behind, whatever the error
+            raise
         missing = [c for c in mapping.values() if c not in job.fields]
         if missing:
             discard(job)
