@@ -5,6 +5,7 @@ from django.db.models.functions import Cast, Concat, LPad
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category, State
+from common.params import ParamError, check_date, check_range
 from grids.models import GridCell
 
 
@@ -66,6 +67,17 @@ class FilterForm(forms.Form):
         if q and not digits:
             raise forms.ValidationError(_("A case number is made of digits, e.g. 1234 or 20261130001234."))
         return digits
+
+    def clean(self):
+        """Dates held to the same rules as every query parameter (common.params): a sane year, start ≤ end."""
+        d = super().clean()
+        try:
+            check_date(d.get("start"), "start")
+            check_date(d.get("end"), "end")
+            check_range(d.get("start"), d.get("end"))
+        except ParamError as exc:
+            self.add_error(exc.field, exc.message)
+        return d
 
     def filter(self, qs):
         if not self.is_valid():
