@@ -31,7 +31,7 @@ from assets.serializers import (
     SearchResultSerializer,
 )
 from common.api import BBoxFilter, StrictPageParams
-from common.params import parse_choice, parse_float, parse_int
+from common.params import parse_choice, parse_float, parse_int, parse_lonlat
 
 
 def rule_error(exc):
@@ -84,7 +84,7 @@ class AssetFilter(filters.FilterSet):
         return qs.filter(services.adoption_status_filter(value))
 
 
-class SearchPagination(PageNumberPagination):
+class SearchPagination(StrictPageParams, PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -170,10 +170,7 @@ class AssetViewSet(viewsets.ModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def search(self, request):
         p = request.query_params
-        lon = number(p, "lon", None, -180, 180)
-        lat = number(p, "lat", None, -90, 90)
-        if (lon is None) != (lat is None):
-            raise exceptions.ValidationError({"lon": _("Give both lon and lat, or neither.")})
+        lon, lat = parse_lonlat(p, required=False) or (None, None)  # both or neither
         qs = asset_search.matching(visible_assets(request.user), p.get("q", ""))
         qs = asset_search.nearest_first(qs, lon, lat) if lon is not None else qs.order_by("identifier")
         paginator = SearchPagination()

@@ -103,12 +103,19 @@ def body_text(response):
         return content.decode("utf-8", "replace")
 
 
+# Parameters that go together: a hostile value of one is sent with a valid value of the other.
+PARTNERS = {"lon": "lat", "lat": "lon", "long": "lat"}
+
+
 def probe(client, path, params, base=None, method="get"):
     """Send each hostile value of each parameter; return the failures as readable lines."""
     failures = []
+    names = {name for name, _values in params}
     for name, values in params:
+        partner = PARTNERS.get(name)
+        pair = {partner: VALID[partner]} if partner in names and partner not in (base or {}) else {}
         for value in values:
-            query = {**(base or {}), name: value}
+            query = {**(base or {}), **pair, name: value}
             response = getattr(client, method)(path, query)
             status = response.status_code
             if status not in (200, 400):
@@ -139,9 +146,13 @@ def test_api_list_endpoints_refuse_hostile_values_with_400(client, city, documen
 
 def test_a_bad_box_is_a_400_that_says_what_is_wrong(client, city):
     client.force_login(city["admin"])
-    reversed_box = client.get("/api/v1/districts/", {"bbox": "114.4,30.6,114.2,30.4"})
+    reversed_box = client.get(
+        "/api/v1/districts/", {"bbox": "114.4,30.6,114.2,30.4"}, headers={"accept-language": "en"}
+    )
     assert reversed_box.status_code == 400
-    assert "reversed" in reversed_box.json()["bbox"][0] or "反" in reversed_box.json()["bbox"][0]
+    assert "reversed" in reversed_box.json()["bbox"][0]
+    chinese = client.get("/api/v1/districts/", {"bbox": "114.4,30.6,114.2,30.4"}).json()["bbox"][0]
+    assert "颠倒" in chinese and "bbox" in chinese
     nan = client.get("/api/v1/cells/", {"bbox": "NaN,NaN,NaN,NaN"}, headers={"accept-language": "en"})
     assert nan.status_code == 400 and list(nan.json()) == ["bbox"]
     good = client.get("/api/v1/cells/", {"bbox": "114.2,30.4,114.4,30.6"})
