@@ -4,8 +4,8 @@ Django's group permissions alone would let an account put into a role group with
 permissions directly) act everywhere. This backend answers `user.has_perm` from the access policy's grants
 instead: the permissions of the roles the user holds with an area (a district, street, community, cell, their
 household or department), and permissions given directly or by other groups only if the user holds some area
-(they widen what is done there, never where); administrators hold all. Which records those permissions reach is the policy's
-`scope`/`allows`.
+(they widen what is done there, never where); administrators hold all. Which records those permissions reach
+is the policy's `scope`/`allows`.
 """
 
 from django.contrib.auth.backends import ModelBackend

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import ROLE_GROUPS, Membership, Role
 
@@ -162,6 +163,12 @@ def role_permissions():
     for name, app, codename in rows:
         if codename:
             result[by_group[name]].add(f"{app}.{codename}")
+    # A role whose group has not been set up (`manage.py setup_roles`) holds what the role spec says.
+    from accounts.roles import role_spec_permissions
+
+    for role, perms in result.items():
+        if not perms:
+            perms.update(f"{p.content_type.app_label}.{p.codename}" for p in role_spec_permissions(role))
     return result
 
 
@@ -210,11 +217,9 @@ def grants_of(user) -> Grants:
         Grant(Role.MANAGER, community=pk) for pk in Community.objects.filter(managers=user).values_list("pk", flat=True)
     ]
     # A grid worker holds the cells assigned to them today (the assignment history says who held what when).
-    if any(m.role == Role.WORKER for m in memberships):
-        cells = (
-            GridAssignment.objects.filter(worker=user).active_on(timezone.localdate()).values_list("cell", flat=True)
-        )
-        grants += [Grant(Role.WORKER, cell=pk) for pk in cells]
+    today = timezone.localdate()
+    cells = GridAssignment.objects.filter(worker=user).active_on(today).values_list("cell", flat=True)
+    grants += [Grant(Role.WORKER, cell=pk) for pk in cells]
     result = Grants(
         user=user,
         admin=admin,
@@ -340,10 +345,14 @@ def may_somewhere(user, action, model) -> bool:
 
 def denied_message(action, obj_or_model):
     meta = obj_or_model._meta
+    verbs = {
+        "view": pgettext("access action", "read"),
+        "add": pgettext("access action", "create"),
+        "change": pgettext("access action", "change"),
+        "delete": pgettext("access action", "delete"),
+    }
     return _("You may not %(action)s this %(what)s: it lies outside your area or your role does not allow it.") % {
-        "action": {"view": _("read"), "add": _("create"), "change": _("change"), "delete": _("delete")}.get(
-            action, action.split(".")[-1].replace("_", " ")
-        ),
+        "action": verbs.get(action, pgettext("access action", "act on")),
         "what": meta.verbose_name,
     }
 

@@ -1,14 +1,18 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from accounts import policy
 from assets import services
 from assets.entities import asset as asset_entity
 from assets.forms import AdoptionForm, InspectionForm, MaintenanceLogForm, PhotoForm, ReviewForm
@@ -55,6 +59,49 @@ class PublicMapView(generic.TemplateView):
         ctx["sorting_json"] = {k: str(v) for k, v in SORTING_CHOICES}
         ctx["conditions_json"] = {k: str(v) for k, v in Asset.Condition.choices}
         ctx["radius"] = 300
+        ctx["config"] = {
+            "markers": reverse("api:asset-markers"),
+            "assets": reverse("api:asset-list"),
+            "nearest": reverse("api:asset-nearest"),
+            "search": reverse("api:asset-search"),
+            "service": reverse("api:service-area-list"),
+            "adopt": reverse("assets:adopt", args=[0]),
+            "login": f"{reverse('login')}?{urlencode({'next': self.request.get_full_path()})}",
+            "signedIn": self.request.user.is_authenticated,
+        }
+        ctx["i18n"] = {
+            "shown": _("facilities shown"),
+            "identifier": _("Identifier"),
+            "type": _("Type"),
+            "condition": _("Condition"),
+            "hours": _("Opening hours"),
+            "openNow": _("Open now"),
+            "closedNow": _("Closed now"),
+            "accessible": _("Barrier-free"),
+            "notAccessible": _("No barrier-free access"),
+            "sorting": _("Sorting categories"),
+            "capacity": _("Capacity"),
+            "area": pgettext("size in square metres", "Area"),
+            "department": _("Responsible department"),
+            "adopted": _("Adopted"),
+            "openAdoption": _("Open for adoption"),
+            "apply": _("Apply to adopt"),
+            "loginApply": _("Log in to adopt"),
+            "noResults": _("Nothing found."),
+            "foundOne": ngettext("Found {n} facility", "Found {n} facilities", 1),
+            "foundMany": ngettext("Found {n} facility", "Found {n} facilities", 2),
+            "showing": _("showing the nearest {shown}"),
+            "pickHint": _("Tap the map where you are."),
+            "locating": _("Finding your location…"),
+            "noGeo": _("Your location is not available; tap a point on the map instead."),
+            "from": _("From the chosen point"),
+            "metres": _("m"),
+            "covered": _("households within reach"),
+            "cell": _("Grid cell"),
+            "households": _("Households"),
+            "uncoveredBuildings": _("buildings beyond reach"),
+            "error": _("Something went wrong:"),
+        }
         return ctx
 
 
@@ -67,10 +114,10 @@ class AssetDetail(EntityDetail):
         obj = self.object
         ctx["photos"] = obj.photos.all()
         ctx["inspections"] = obj.inspections.select_related("inspector")[:20]
-        ctx["adoptions"] = obj.adoptions.with_flags()[:20] if user.has_perm("assets.view_adoption") else []
+        ctx["adoptions"] = policy.scope(user, "view", obj.adoptions.with_flags())[:20]
         ctx["sorting"] = obj.sorting_labels()
-        ctx["photo_form"] = PhotoForm() if user.has_perm("assets.add_assetphoto") else None
-        ctx["inspection_form"] = InspectionForm() if user.has_perm("assets.add_inspection") else None
+        ctx["photo_form"] = PhotoForm() if policy.allows(user, "assets.add_assetphoto", obj) else None
+        ctx["inspection_form"] = InspectionForm() if policy.allows(user, "assets.add_inspection", obj) else None
         return ctx
 
 
@@ -83,10 +130,18 @@ def _form_errors(form):
     )
 
 
+def asset_for(request, pk, perm):
+    """The asset, when the user may take `perm` on it in its area (404 when they cannot even read it)."""
+    asset = get_object_or_404(policy.scope(request.user, "view", Asset.objects.all()), pk=pk)
+    if not policy.allows(request.user, perm, asset):
+        raise PermissionDenied(policy.denied_message("change", asset))
+    return asset
+
+
 @require_POST
-@permission_required("assets.add_assetphoto", raise_exception=True)
+@login_required
 def add_photo(request, pk):
-    asset = get_object_or_404(Asset, pk=pk)
+    asset = asset_for(request, pk, "assets.add_assetphoto")
     form = PhotoForm(request.POST, request.FILES, instance=None)
     form.instance.asset = asset
     form.instance.uploaded_by = request.user
@@ -100,9 +155,9 @@ def add_photo(request, pk):
 
 
 @require_POST
-@permission_required("assets.add_inspection", raise_exception=True)
+@login_required
 def add_inspection(request, pk):
-    asset = get_object_or_404(Asset, pk=pk)
+    asset = asset_for(request, pk, "assets.add_inspection")
     form = InspectionForm(request.POST, request.FILES)
     form.instance.asset = asset
     form.instance.inspector = request.user
@@ -137,15 +192,14 @@ def adopt(request, pk):
 
 
 def _can_see(user, adoption):
-    return adoption.applicant_id == user.pk or user.has_perm("assets.view_adoption")
+    return policy.allows(user, "view", adoption)
 
 
 @login_required
 def adoption_list(request):
-    staff = request.user.has_perm("assets.view_adoption")
-    qs = Adoption.objects.select_related("asset__type", "applicant").with_flags()
-    if not staff:
-        qs = qs.filter(applicant=request.user)
+    staff = policy.holds(request.user, "assets.view_adoption")
+    # Their own applications, and staff those of their area.
+    qs = policy.scope(request.user, "view", Adoption.objects.select_related("asset__type", "applicant").with_flags())
     status = request.GET.get("status")
     if status in Adoption.Status.values:
         qs = qs.filter(status=status)
@@ -178,7 +232,7 @@ def adoption_detail(request, pk):
         raise PermissionDenied
     own = adoption.applicant_id == request.user.pk
     can_log = adoption.status == Adoption.Status.APPROVED and (
-        own or request.user.has_perm("assets.add_maintenancelog")
+        own or policy.allows(request.user, "assets.add_maintenancelog", adoption)
     )
     return render(
         request,
@@ -190,16 +244,18 @@ def adoption_detail(request, pk):
             "logs": adoption.logs.all(),
             "log_form": MaintenanceLogForm(initial={"date": timezone.localdate()}) if can_log else None,
             "review_form": ReviewForm()
-            if adoption.status == Adoption.Status.PENDING and request.user.has_perm("assets.change_adoption")
+            if adoption.status == Adoption.Status.PENDING and policy.allows(request.user, "change", adoption)
             else None,
         },
     )
 
 
 @require_POST
-@permission_required("assets.change_adoption", raise_exception=True)
+@login_required
 def adoption_review(request, pk):
-    adoption = get_object_or_404(Adoption, pk=pk)
+    adoption = get_object_or_404(policy.scope(request.user, "view", Adoption.objects.all()), pk=pk)
+    if not policy.allows(request.user, "change", adoption):
+        raise PermissionDenied(policy.denied_message("change", adoption))
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose approve or reject."))
@@ -216,8 +272,10 @@ def adoption_review(request, pk):
 @require_POST
 @login_required
 def adoption_log(request, pk):
-    adoption = get_object_or_404(Adoption, pk=pk)
-    if adoption.applicant_id != request.user.pk and not request.user.has_perm("assets.add_maintenancelog"):
+    adoption = get_object_or_404(policy.scope(request.user, "view", Adoption.objects.all()), pk=pk)
+    if adoption.applicant_id != request.user.pk and not policy.allows(
+        request.user, "assets.add_maintenancelog", adoption
+    ):
         raise PermissionDenied
     form = MaintenanceLogForm(request.POST, request.FILES)
     form.instance.adoption = adoption

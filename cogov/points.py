@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import policy
 from accounts.scoping import scope_households
 from cogov import services
 from cogov.models import CatalogueItem, LedgerEntry, PointRule, Redemption
@@ -77,7 +78,7 @@ def household(request, pk):
     reversed_ids = set(
         LedgerEntry.objects.filter(household=home, reverses__isnull=False).values_list("reverses", flat=True)
     )
-    can_change = request.user.has_perm("cogov.add_ledgerentry")
+    can_change = policy.allows(request.user, "cogov.add_ledgerentry", home)
     return render(
         request,
         "cogov/points_household.html",

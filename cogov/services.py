@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -71,6 +71,17 @@ def _source_ref(source):
 
 
 @transaction.atomic
+def _staff_may(user, perm, household):
+    """A change made by a person (not by a verified source record) is theirs to make only for households of
+    their area (accounts.policy)."""
+    if user is None:
+        return
+    from accounts import policy
+
+    if not policy.allows(user, perm, household):
+        raise PermissionDenied(gettext("This household is outside your area."))
+
+
 def grant(household, rule, *, source=None, quantity=1, by=None, reason="", at=None):
     """Add a ledger entry under `rule` (a PointRule or its code): rule.points × quantity, capped monthly.
 
@@ -95,6 +106,7 @@ def grant(household, rule, *, source=None, quantity=1, by=None, reason="", at=No
     if points == 0:
         raise ValidationError(gettext("This grant comes to zero points."))
     household = _lock(household)
+    _staff_may(by, "cogov.add_ledgerentry", household)
     if rule.monthly_cap is not None and points > 0:
         left = rule.monthly_cap - earned_this_month(household, rule, at)
         if left <= 0:
@@ -130,7 +142,7 @@ def reverse(entry, *, by=None, reason):
     """Cancel a wrong entry with a counter-entry of the opposite sign; the original stays in the ledger."""
     if not reason or not reason.strip():
         raise ValidationError(gettext("Give the reason for the reversal."))
-    _lock(entry.household_id)
+    _staff_may(by, "cogov.add_ledgerentry", _lock(entry.household_id))
     entry = LedgerEntry.objects.get(pk=entry.pk)
     if entry.reverses_id:
         raise ValidationError(gettext("A reversal cannot itself be reversed; grant the points again instead."))
@@ -165,6 +177,7 @@ def redeem(household, item, *, quantity=1, by=None):
         raise ValidationError(gettext("The quantity must be at least 1."))
     with transaction.atomic():
         household = _lock(household)
+        _staff_may(by, "cogov.add_redemption", household)
         item_id = item.pk if isinstance(item, CatalogueItem) else item
         item = CatalogueItem.objects.get(pk=item_id)
         if not item.active:
@@ -202,7 +215,7 @@ def return_item(redemption, *, by=None, reason):
     """Undo a redemption: the item goes back into stock and the points back to the household, together, once."""
     if not reason or not reason.strip():
         raise ValidationError(gettext("Give the reason for the return."))
-    _lock(redemption.household_id)
+    _staff_may(by, "cogov.add_redemption", _lock(redemption.household_id))
     entry = LedgerEntry.objects.get(pk=redemption.entry_id)
     if LedgerEntry.objects.filter(reverses=entry).exists():
         raise ValidationError(gettext("This redemption has already been returned."))

@@ -17,5 +17,21 @@ def browser_login(page, base_url, username, password):
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer to the form, not the login page already loaded
+        page.click("main form button[type=submit]")
+
+
+def session_headers(user):
+    """Headers of a signed-in browser session for `user` (session cookie and CSRF token), for clients that talk to
+    the WSGI application directly: the API accepts sessions only."""
+    import secrets
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    token = secrets.token_hex(16)  # 32 characters: a CSRF secret the cookie and header share
+    return {
+        "Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={token}",
+        "X-CSRFToken": token,
+    }

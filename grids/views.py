@@ -1,11 +1,13 @@
 import json
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from accounts import policy
 from common.entity import EntityDetail
 from common.params import ParamError, parse_float, parse_int
 from grids import split
@@ -17,12 +19,40 @@ from grids.topology import check_community
 class MapView(generic.TemplateView):
     template_name = "grids/map.html"
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["config"] = {
+            "communities": reverse("api:community-list"),
+            "cells": reverse("api:gridcell-list"),
+            "buildings": reverse("api:building-list"),
+            "cellPage": reverse("grids:gridcell-detail", args=[0]),
+            "communityPage": reverse("grids:community-detail", args=[0]),
+        }
+        ctx["i18n"] = {
+            "cells": _("Grid cells"),
+            "code": _("Code"),
+            "workers": _("Grid workers"),
+            "none": _("none assigned"),
+            "households": _("Households"),
+            "buildings": _("Buildings"),
+            "open": _("Open page"),
+            "built": _("Built"),
+            "storeys": _("Storeys"),
+        }
+        return ctx
+
 
 SPLIT_PERMISSIONS = ("grids.add_gridcell", "grids.delete_gridcell")  # saving a split replaces the cells
 
 
-def may_split(user):
-    return user.is_authenticated and user.has_perms(SPLIT_PERMISSIONS)
+def may_split(user, community=None):
+    """Adding and removing cells, in the community's area when one is given (accounts.policy)."""
+    if not user.is_authenticated or not user.has_perms(SPLIT_PERMISSIONS):
+        return False
+    if community is None:
+        return True
+    chain = {"district": community.street.district_id, "street": community.street_id, "community": community.pk}
+    return all(policy.reaches(user, perm, **chain) for perm in SPLIT_PERMISSIONS)
 
 
 class CommunityDetail(EntityDetail):
@@ -31,7 +61,7 @@ class CommunityDetail(EntityDetail):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["problems"] = check_community(self.object)
-        ctx["can_split"] = may_split(self.request.user)  # the split page's own check: no button to a 403
+        ctx["can_split"] = may_split(self.request.user, self.object)  # the split page's own check: no button to a 403
         ctx["can_manage"] = self.object.is_managed_by(self.request.user)
         return ctx
 
@@ -47,6 +77,8 @@ class SplitView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateVie
 
     def dispatch(self, request, *args, **kwargs):
         self.community = get_object_or_404(Community.objects.select_related("street__district"), pk=kwargs["pk"])
+        if request.user.is_authenticated and not may_split(request.user, self.community):
+            raise PermissionDenied(_("You may not redraw the cells of this community."))
         return super().dispatch(request, *args, **kwargs)
 
     def params(self, data):

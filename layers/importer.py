@@ -12,7 +12,7 @@ from pathlib import Path
 import shapely
 import shapely.geometry
 from django.contrib.gis.geos import GEOSGeometry
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,15 +174,37 @@ def write_row(job, target, model, existing, mapping, key, row, geom, attrs):
         used = set(mapping.values())
         obj.properties = {k: v for k, v in attrs.items() if k not in used}
     setattr(obj, target.geom_field, target.coerce(GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=4326)))
+    action = "change" if status == UPDATED else "add"
     try:
         with transaction.atomic():
+            if status == UPDATED:
+                within_area(job, action, obj)
             if target.prepare:
                 target.prepare(obj, job)
             obj.full_clean(exclude=[f.name for f in model._meta.fields if not f.editable])
             obj.save()
+            within_area(job, action, obj)  # where the row landed, with what the save derived
     except ValidationError as exc:
         return [row, SKIPPED, None, "; ".join(_messages(exc))]
+    except PermissionDenied:
+        return [row, SKIPPED, None, _("outside the area of the person who started the import")]
     return [row, status, obj.pk, note]
+
+
+def within_area(job, action, obj):
+    """Rows of a model that sits in an area are written only within the area of whoever started the import
+    (accounts.policy); a job without a person (the command line) writes anywhere."""
+    from accounts import policy
+
+    user = job.created_by
+    if user is None:
+        return
+    try:
+        place = policy.place_of(type(obj))
+    except LookupError:
+        return
+    if any(place.path(level) for level in ("district", "street", "community", "cell")) or place.geometry:
+        policy.require(user, action, obj)
 
 
 def _messages(exc):

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from accounts import policy
 from common.images import PhotoField
 from grids.models import Household
 from planning import consent as consent_service
@@ -38,7 +39,12 @@ from planning.models import (
 
 
 class PlannerMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Zones of the user's area (accounts.policy): others are not found."""
+
     permission_required = "planning.view_zone"
+
+    def get_queryset(self):
+        return policy.scope(self.request.user, "view", Zone.objects.all())
 
 
 class ZoneListView(PlannerMixin, generic.ListView):
@@ -47,8 +53,9 @@ class ZoneListView(PlannerMixin, generic.ListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["projects"] = Project.objects.select_related("zone")
-        ctx["can_add"] = self.request.user.has_perm("planning.add_zone")
+        ctx["projects"] = policy.scope(self.request.user, "view", Project.objects.select_related("zone"))
+        ctx["can_add"] = policy.may_somewhere(self.request.user, "add", Zone)
+        ctx["config"] = {"zones": reverse("api:zone-list"), "zonePage": reverse("planning:zone-detail", args=[0])}
         return ctx
 
 
@@ -100,13 +107,31 @@ class ZoneEditorView(PlannerMixin, generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        zone = get_object_or_404(Zone, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+        zone = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+        if zone is not None:
+            policy.require(self.request.user, "change", zone)
         ctx["object"] = zone
         ctx["initial"] = (
             {"id": zone.pk, "name": zone.name, "buffer_m": zone.buffer_m, "geometry": json.loads(zone.boundary.json)}
             if zone
             else None
         )
+        ctx["config"] = {
+            "zones": reverse("api:zone-list"),
+            "preview": reverse("api:zone-preview"),
+            "compounds": reverse("api:compound-list"),
+            "buildings": reverse("api:building-list"),
+            "zonePage": reverse("planning:zone-detail", args=[0]),
+        }
+        ctx["i18n"] = {
+            "drawFirst": gettext("Draw the zone or choose compounds first."),
+            "households": pgettext("number of households", "Households"),
+            "residents": gettext("Residents"),
+            "buildings": gettext("Buildings"),
+            "area": pgettext("size in square metres", "Area"),
+            "green": gettext("Green area"),
+            "failed": gettext("Saving failed; please try again."),
+        }
         ctx["editor_text"] = editor_text()
         return ctx
 
@@ -124,15 +149,16 @@ class ZoneDetailView(PlannerMixin, generic.DetailView):
         ctx["project"] = project
         ctx["projects"] = zone.projects.all()
         ctx["geojson"] = zone.boundary.json
-        ctx["can_change"] = self.request.user.has_perm("planning.change_zone")
-        ctx["can_add_project"] = self.request.user.has_perm("planning.add_project")
+        ctx["can_change"] = policy.allows(self.request.user, "change", zone)
+        ctx["can_add_project"] = policy.allows(self.request.user, "planning.add_project", zone)
+        ctx["config"] = {"adjacent": reverse("api:zone-adjacent", args=[zone.pk])}
+        ctx["i18n"] = {"none": gettext("No compounds within that distance.")}
         return ctx
 
     def post(self, request, *args, **kwargs):
         """Recompute the statistics (facilities and cases change while the boundary stays)."""
-        if not request.user.has_perm("planning.change_zone"):
-            raise PermissionDenied
         zone = self.get_object()
+        policy.require(request.user, "change", zone)
         with transaction.atomic():
             zone.refresh_statistics()
         messages.success(request, gettext("The statistics are up to date."))
@@ -181,7 +207,8 @@ class ProjectCreateView(LoginRequiredMixin, PermissionRequiredMixin, generic.Cre
     template_name = "planning/project_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.zone = get_object_or_404(Zone, pk=kwargs["zone"])
+        self.zone = get_object_or_404(policy.scope(request.user, "view", Zone.objects.all()), pk=kwargs["zone"])
+        policy.require(request.user, "planning.add_project", self.zone)
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -206,7 +233,7 @@ class ProjectDetailView(LoginRequiredMixin, PermissionRequiredMixin, generic.Det
     template_name = "planning/project_detail.html"
 
     def get_queryset(self):
-        return Project.objects.select_related("zone")
+        return policy.scope(self.request.user, "view", Project.objects.select_related("zone"))
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -226,9 +253,9 @@ class ProjectDetailView(LoginRequiredMixin, PermissionRequiredMixin, generic.Det
             acceptance_form=kwargs.get("acceptance_form") or AcceptanceForm(),
             acceptances=p.acceptances.prefetch_related("photos"),
             comments=p.comments.all(),
-            can_change=self.request.user.has_perm("planning.change_project"),
-            can_moderate=self.request.user.has_perm("planning.moderate_comment"),
-            can_vote=self.request.user.has_perm("planning.add_vote"),
+            can_change=policy.allows(self.request.user, "change", p),
+            can_moderate=policy.allows(self.request.user, "planning.moderate_comment", p),
+            can_vote=policy.may_somewhere(self.request.user, "planning.add_vote", Household),
             geojson=p.zone.boundary.json,
         )
         return ctx
@@ -236,9 +263,9 @@ class ProjectDetailView(LoginRequiredMixin, PermissionRequiredMixin, generic.Det
     def post(self, request, *args, **kwargs):
         self.object = p = self.get_object()
         action = request.POST.get("action")
-        needs = "planning.moderate_comment" if action == "moderate" else "planning.change_project"
-        if not request.user.has_perm(needs):
-            raise PermissionDenied
+        needs = "planning.moderate_comment" if action == "moderate" else "change"
+        if not policy.allows(request.user, needs, p):
+            raise PermissionDenied(policy.denied_message(needs, p))
         try:
             if action == "advance":
                 p = workflow.advance(p, request.user)
@@ -316,11 +343,23 @@ class SurveyView(LoginRequiredMixin, PermissionRequiredMixin, generic.DetailView
     model = Project
     template_name = "planning/survey.html"
 
+    def get_queryset(self):
+        return policy.scope(self.request.user, "view", Project.objects.select_related("zone"))
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["consent"] = consent_service.consent(self.object, self.object.zone.boundary)
         ctx["choices"] = Vote.Choice.choices
         ctx["geojson"] = self.object.zone.boundary.json
+        ctx["config"] = {
+            "pending": reverse("api:renovation-project-pending", args=[self.object.pk]),
+            "votes": reverse("api:renovation-project-votes", args=[self.object.pk]),
+        }
+        ctx["i18n"] = {
+            "chooseFirst": gettext("Click a household and choose a vote first."),
+            "recorded": gettext("Vote recorded."),
+            "rates": gettext("{agree} of {n} households agree ({hh}), {area} of the floor area; {voted} have voted."),
+        }
         return ctx
 
 

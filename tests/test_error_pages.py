@@ -23,6 +23,7 @@ def boom(request):
 
 
 # The project's URLs with one view that fails: its handler403/404 come along with the star import.
+from grids.tests.factories import in_test_district  # noqa: E402
 from gridwork.urls import *  # noqa: E402, F403
 from gridwork.urls import urlpatterns as _site  # noqa: E402
 
@@ -157,6 +158,7 @@ def test_split_button_only_for_who_may_split(people, django_user_model):
     other = django_user_model.objects.create_user("manager2", password=PASSWORD)
     Membership.objects.create(user=other, role=Role.MANAGER, community=community)
     other.user_permissions.add(Permission.objects.get(codename="delete_gridcell"))
+    in_test_district(other)
     client = signed_in(other)
     assert split in client.get(page).content.decode()
     assert client.get(split).status_code == 200

@@ -1,5 +1,8 @@
 """Login: lockout after repeated failures, TOTP second factor once enrolled, sessions that expire."""
 
+import base64
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django_otp.oath import totp
@@ -50,7 +53,8 @@ def test_enrolled_second_factor_is_required(client, boss):
 def test_manager_enrols_an_authenticator(client, boss):
     client.force_login(boss)
     page = client.get("/accounts/two-factor/").content.decode()
-    assert "<svg" in page
+    qr = re.search(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)
+    assert qr and b"<svg" in base64.b64decode(qr.group(1))
     device = TOTPDevice.objects.get(user=boss, confirmed=False)
     resp = client.post("/accounts/two-factor/", {"token": f"{totp(device.bin_key):06d}"})
     assert resp.status_code == 302

@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from django.db.models import QuerySet
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db.models import QuerySet
 from django.urls import reverse
 from shapely.geometry import box
 
@@ -89,6 +89,8 @@ EXPECT = {
     "service-area": Expect(ALL, public=True),
 }
 DENIED = {401, 403, 404}
+# Figures that need their question asked.
+LIST_QUERY = {"service-area": "?type=0302&radius=300", "adoption-coverage": "?level=community"}
 
 
 def square(x, y, size=20):
@@ -284,7 +286,7 @@ def ids_of(data):
 def test_read(client, world, basename, role):
     expect = EXPECT[basename]
     sign_in(client, world, role)
-    resp = client.get(reverse(f"api:{basename}-list"))
+    resp = client.get(reverse(f"api:{basename}-list") + LIST_QUERY.get(basename, ""))
     assert resp.status_code < 500
     pairs = world["objects"].get(basename)
     if pairs is None:  # catalogues and figures: readable or not, nothing more
@@ -402,7 +404,7 @@ def create_payloads(world):
         "gridassignment": lambda where, x: {
             "cell": world["a1" if where == "in" else "b1"].pk,
             "worker": world["users"]["worker"].pk,
-            "role": "deputy",
+            "role": "helper",
             "start": "2026-03-01",
         },
         "zone": lambda where, x: feature(square(x + 500, 100, 100), name="PM新片区"),

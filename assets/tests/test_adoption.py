@@ -14,6 +14,7 @@ from assets import services
 from assets.models import Adoption, Asset, MaintenanceLog
 from assets.tests.helpers import make_green
 from grids.models import GridCell
+from grids.tests.factories import in_test_district
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,7 @@ def staff(django_user_model):
     user.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="assets", codename__endswith="adoption")
     )
+    in_test_district(user)
     return user
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from assets.models import Asset, AssetPhoto
 from assets.tests.helpers import make_asset
-from grids.tests.factories import point
+from grids.tests.factories import in_test_district, point
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,7 @@ def editor(django_user_model, client):
     user.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="assets", codename__in=["add_asset", "add_assetphoto"])
     )
+    in_test_district(user)
     client.force_login(user)
     return user
 

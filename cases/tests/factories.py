@@ -29,8 +29,13 @@ def place(django_user_model):
 
 
 def dispatcher(django_user_model, username="disp"):
+    """A dispatcher of the test district (the area make_community builds in)."""
+    from accounts.models import Membership, Role
+    from grids.tests.factories import test_district
+
     user = django_user_model.objects.create_user(username, first_name="调度员", password="x-long-password-1")
     user.user_permissions.add(*Permission.objects.filter(codename__in=["dispatch_case", "view_case"]))
+    Membership.objects.create(user=user, role=Role.DISPATCHER, district=test_district())
     return user
 
 

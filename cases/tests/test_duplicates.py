@@ -6,7 +6,7 @@ from django.db import connection
 from cases.models import Case, Category, State
 from cases.services import possible_duplicates
 from cases.tests.factories import place, report
-from grids.tests.factories import point
+from grids.tests.factories import in_test_district, point
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,7 @@ def test_staff_read_the_start_of_the_description_in_the_hint(client, cases, djan
 
     staff = django_user_model.objects.create_user("staff", password="x-long-password-1")
     staff.user_permissions.add(Permission.objects.get(codename="view_case"))
+    in_test_district(staff)
     client.force_login(staff)
     p = point(100, 100)
     data = client.get(f"/cases/nearby/?lon={p.x}&lat={p.y}&category=0101").json()

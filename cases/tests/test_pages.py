@@ -7,6 +7,7 @@ from cases import workflow
 from cases.models import State
 from cases.tests.factories import dispatcher, place, report
 from cases.workflow import Handler
+from grids.tests.factories import in_test_district
 from responsibility.models import Party
 
 pytestmark = pytest.mark.django_db
@@ -112,5 +113,6 @@ def test_staff_with_a_role_read_the_cases_of_their_area_only(client, scene, djan
     # the grid worker reads the cases of the cell they hold, not the others
     Membership.objects.create(user=worker, role=Role.WORKER, cell=west)
     worker.user_permissions.add(*local.user_permissions.filter(codename="view_case"))
+    in_test_district(worker)
     client.force_login(worker)
     assert [f["id"] for f in client.get("/cases/features/").json()["features"]] == [here.pk]

@@ -28,10 +28,15 @@ def point(x, y):
     return Point(ORIGIN.x + x, ORIGIN.y + y, srid=UTM).transform(4326, clone=True)
 
 
-def make_community(width=1000, height=800, code="001"):
+def test_district():
     district, _ = District.objects.get_or_create(
         code="420100", defaults={"name": "测试区", "boundary": geos(box(-2000, -2000, 6000, 6000))}
     )
+    return district
+
+
+def make_community(width=1000, height=800, code="001"):
+    district = test_district()
     street, _ = Street.objects.get_or_create(
         district=district, code="001", defaults={"name": "测试街道", "boundary": geos(box(-1000, -1000, 5000, 5000))}
     )
@@ -66,3 +71,13 @@ def make_households(community, n, seed=1, width=1000, height=800):
         for _ in range(n)
     ]
     return Household.objects.bulk_create(rows)
+
+
+def in_test_district(user, role="handler"):
+    """Give a test account an area, the whole test district, so that the permissions it was given count there
+    (accounts.policy fails closed: permissions without an area reach nothing). The handler role brings only the
+    case permissions of its own; the account's given permissions do the rest."""
+    from accounts.models import Membership
+
+    Membership.objects.create(user=user, role=role, district=test_district())
+    return user

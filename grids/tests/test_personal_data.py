@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission, User
 from common.masking import mask_id_number, mask_name, mask_phone
 from common.models import PersonalDataReveal
 from grids.models import Household
-from grids.tests.factories import make_community, point
+from grids.tests.factories import in_test_district, make_community, point
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,7 @@ def user_with(*codenames):
 
     user = User.objects.create_user("worker", password="x-long-password-1")
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    in_test_district(user)
     for community in Community.objects.all():
         community.managers.add(user)
     return user

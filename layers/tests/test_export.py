@@ -13,7 +13,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from grids.models import Building, Household
-from grids.tests.factories import make_cells, make_community, point
+from grids.tests.factories import in_test_district, make_cells, make_community, point
 from layers.models import Feature
 from layers.tests import files
 
@@ -97,6 +97,7 @@ def test_household_export_masks_personal_data_and_needs_the_view_permission(clie
     assert client.get("/grids/household/export/", {"format": "csv"}).status_code == 302  # to the login page
     user = User.objects.create_user("worker", password="pass-word-123")
     user.user_permissions.add(Permission.objects.get(codename="view_household"))
+    in_test_district(user)
     client.force_login(user)
     body = client.get("/grids/household/export/", {"format": "csv"}).content.decode("utf-8-sig")
     assert "13812345678" not in body and "张三丰" not in body

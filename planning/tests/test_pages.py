@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grids.models import Household
-from grids.tests.factories import make_community
+from grids.tests.factories import in_test_district, make_community
 from planning.models import Comment, Item, Stage, Vote
 from planning.tests.factories import eligible_setup
 from planning.views import resident_code
@@ -93,6 +93,7 @@ def test_worker_records_a_vote_and_sees_door_plates_only(client, django_user_mod
     Household.objects.update(head_name="欧阳秀英", phone="13900001111")
     worker = django_user_model.objects.create_user("worker")
     worker.user_permissions.add(Permission.objects.get(codename="add_vote"))
+    in_test_district(worker)
     client.force_login(worker)
     pending = client.get(f"/api/v1/renovation-projects/{project.pk}/pending/")
     text = pending.content.decode()

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from grids.models import Household
-from grids.tests.factories import make_community, point
+from grids.tests.factories import in_test_district, make_community, point
 from planning.consent import consent, not_voted, record_vote
 from planning.models import Vote
 from planning.tests.factories import eligible_setup
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def worker(django_user_model):
     user = django_user_model.objects.create_user("worker")
     user.user_permissions.add(Permission.objects.get(codename="add_vote"))
+    in_test_district(user)
     return django_user_model.objects.get(pk=user.pk)
 
 
