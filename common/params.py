@@ -254,7 +254,9 @@ def parse_datetime(params, name, *, default=None, required=False, end_of_day=Fal
         moment = datetime.combine(day, time.max if end_of_day else time.min)
     else:
         try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+            # A "+08:00" written unencoded in a query string arrives as " 08:00".
+            iso = re.sub(r" ([0-9]{2}(:?[0-9]{2})?)$", r"+\1", text.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(iso)
         except ValueError:
             raise ParamError(
                 name,

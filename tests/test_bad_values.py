@@ -234,6 +234,13 @@ def test_dashboard_periods_are_checked_as_a_range(client, city, query, field):
     assert client.get(url, {"start": "2026-03-01", "end": "2026-03-31"}).status_code == 200
 
 
+def test_open311_w3_dates_are_read_with_their_offset(client, city):
+    assert client.get("/open311/v2/requests.json?start_date=2026-03-01T00:00:00%2B08:00").status_code == 200
+    # an unencoded "+" arrives as a space
+    assert client.get("/open311/v2/requests.json?start_date=2026-03-01T00:00:00+08:00").status_code == 200
+    assert client.get("/open311/v2/requests.json?start_date=2026-03-01T25:00:00%2B08:00").status_code == 400
+
+
 def test_open311_reversed_dates_and_a_nan_position_are_400s(client, city):
     from cases.models import Case, Open311Client
 
