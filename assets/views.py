@@ -18,6 +18,7 @@ from assets.entities import asset as asset_entity
 from assets.forms import AdoptionForm, InspectionForm, MaintenanceLogForm, PhotoForm, ReviewForm
 from assets.models import SORTING_CHOICES, Adoption, Asset, AssetFamily
 from common.entity import EntityDetail
+from common.params import parse_choice
 
 
 def agreement_text(asset, start, end):
@@ -200,10 +201,10 @@ def adoption_list(request):
     staff = policy.holds(request.user, "assets.view_adoption")
     # Their own applications, and staff those of their area.
     qs = policy.scope(request.user, "view", Adoption.objects.select_related("asset__type", "applicant").with_flags())
-    status = request.GET.get("status")
-    if status in Adoption.Status.values:
+    status = parse_choice(request.GET, "status", Adoption.Status.values)
+    if status:
         qs = qs.filter(status=status)
-    flag = request.GET.get("flag")
+    flag = parse_choice(request.GET, "flag", ["expired", "lapsed"])
     if flag == "expired":
         qs = qs.filter(is_expired=True)
     elif flag == "lapsed":
