@@ -27,14 +27,10 @@ def household():
 
 
 def user_with(*codenames):
-    """A community manager of the household's community, with just these permissions."""
-    from grids.models import Community
-
+    """Staff of the household's district with just these permissions (a role of their own would bring its own)."""
     user = User.objects.create_user("worker", password="x-long-password-1")
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     in_test_district(user)
-    for community in Community.objects.all():
-        community.managers.add(user)
     return user
 
 
