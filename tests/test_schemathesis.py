@@ -5,6 +5,7 @@ writes alike. Bounded: three random examples per operation, one city and one ses
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 
@@ -28,7 +29,7 @@ def keep_test_connection():
 
 
 @pytest.fixture
-def sessions(django_user_model, client):
+def sessions(django_user_model):
     """Session cookies of an administrator and of a grid worker of one cell, in a small city."""
     from accounts.models import Membership, Role
     from grids.models import GridAssignment
@@ -45,9 +46,9 @@ def sessions(django_user_model, client):
     GridAssignment.objects.create(cell=cell, worker=worker, start="2026-01-01")
     keys = {}
     for name, user in (("admin", admin), ("worker", worker)):
-        client.force_login(user)
-        keys[name] = client.cookies["sessionid"].value
-        client.logout()
+        browser = Client()  # one client per user: both sessions stay open
+        browser.force_login(user)
+        keys[name] = browser.cookies["sessionid"].value
     return keys
 
 
@@ -63,18 +64,20 @@ def test_the_schema_lists_the_router_and_the_extra_routes():
 @pytest.mark.parametrize("role", ["admin", "worker"])
 def test_no_server_errors_for_an_administrator_and_a_grid_worker(sessions, role):
     """Every operation, a few random examples each (one city and one session for the whole run keeps it short)."""
-    from django.test import Client
-
-    headers = {"Cookie": f"sessionid={sessions[role]}; csrftoken={CSRF}", "X-CSRFToken": CSRF}
-    assert Client().get("/api/v1/households/").status_code == 403  # anonymous
-    assert Client().get("/api/v1/households/", headers=headers).status_code == 200  # the session signs in
+    signed_in = {
+        "headers": {"X-CSRFToken": CSRF},
+        "cookies": {"sessionid": sessions[role], "csrftoken": CSRF},
+    }
+    households = next(op for op in OPERATIONS if op.label == "GET /api/v1/households/")
+    assert households.Case().call().status_code == 403  # anonymous
+    assert households.Case().call(**signed_in).status_code == 200  # the session signs in
     failures = []
     for operation in OPERATIONS:
 
         @settings(max_examples=3, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def run(case):
-            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+            case.call_and_validate(**signed_in, checks=[not_a_server_error])
 
         try:
             run()
