@@ -264,13 +264,16 @@ def area_q(user, action, model) -> Q | None:
         return None
     if action in place.admin_only or place.catalogue:
         return NOTHING
-    q = place.public_only if action in place.public else NOTHING
-    for grant in g.for_perm(perm):
-        q |= _grant_q(place, grant, action)
+    parts = [place.public_only] if action in place.public else []
+    parts += [_grant_q(place, grant, action) for grant in g.for_perm(perm)]
     if place.owner is not None and getattr(user, "is_authenticated", False):
-        extra = place.owner(user, action)
-        if extra is not None:
-            q |= extra
+        parts.append(place.owner(user, action))
+    parts = [p for p in parts if p is not None and p != NOTHING]
+    if not parts:
+        return NOTHING
+    q = parts[0]
+    for p in parts[1:]:
+        q |= p
     return q
 
 
@@ -328,6 +331,26 @@ def reaches(user, perm, *, district=None, street=None, community=None, cell=None
         grant.level is not None and chain[grant.level] is not None and chain[grant.level] == getattr(grant, grant.level)
         for grant in g.for_perm(perm)
     )
+
+
+def communities(user, perm):
+    """The communities where the user holds `perm` (their own, or all of their street or district): what a page
+    offers to choose from before anything is drawn in one."""
+    from django.apps import apps
+
+    Community = apps.get_model("grids", "Community")
+    g = grants_of(user)
+    if g.admin:
+        return Community.objects.all()
+    paths = {"district": "street__district", "street": "street", "community": "pk", "cell": "cells"}
+    q = None
+    for grant in g.for_perm(perm):
+        if grant.level:
+            one = Q(**{paths[grant.level]: getattr(grant, grant.level)})
+            q = one if q is None else q | one
+    if q is None:
+        return Community.objects.none()
+    return Community.objects.filter(pk__in=Community.objects.filter(q).values("pk"))
 
 
 def holds(user, perm) -> bool:

@@ -16,6 +16,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts import policy
+from accounts.api import PolicyViewSetMixin
 from assets import search as asset_search
 from assets import services
 from assets.models import Adoption, Asset, AssetFamily, AssetPhoto, AssetType, Inspection, MaintenanceLog
@@ -91,18 +93,16 @@ class SearchPagination(StrictPageParams, PageNumberPagination):
 
 
 def visible_assets(user):
-    qs = Asset.objects.select_related("type__family", "cell")
-    if not user.has_perm("assets.view_asset"):
-        qs = qs.public()
+    qs = policy.scope(user, "view", Asset.objects.select_related("type__family", "cell"))
     active = Adoption.objects.active_on(timezone.localdate()).filter(asset=OuterRef("pk"))
     return qs.annotate(adopted_now=Exists(active))
 
 
-class AssetViewSet(viewsets.ModelViewSet):
-    """Assets as GeoJSON. Anyone reads the public types; writing needs the model permissions."""
+class AssetViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+    """Assets as GeoJSON. Anyone reads the public types; staff read the others and write within their area."""
 
     serializer_class = AssetSerializer
-    permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+    policy_actions = {"photos": "view", "inspections": "view"}  # checked against the asset in the action
     filter_backends = [filters.DjangoFilterBackend, BBoxFilter]
     filterset_class = AssetFilter
     bbox_filter_field = "anchor"
@@ -112,14 +112,12 @@ class AssetViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return visible_assets(self.request.user).prefetch_related("photos")
 
-    def perform_create(self, serializer):
+    def save_instance(self, serializer, **extra):
         try:
             with transaction.atomic():
-                serializer.save()
+                return serializer.save(**extra)
         except DjangoValidationError as exc:
             raise rule_error(exc)
-
-    perform_update = perform_create
 
     @extend_schema(
         summary="Every visible asset as a light GeoJSON layer (markers for the public map), optionally in a bbox"
@@ -203,8 +201,8 @@ class AssetViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def photos(self, request, pk=None):
         asset = self.get_object()
-        if not request.user.has_perm("assets.add_assetphoto"):
-            raise exceptions.PermissionDenied()
+        if not policy.allows(request.user, "assets.add_assetphoto", asset):
+            raise exceptions.PermissionDenied(policy.denied_message("add", AssetPhoto))
         image = request.FILES.get("image")
         if image is None:
             raise exceptions.ValidationError({"image": _("Attach a photo (field 'image').")})
@@ -222,12 +220,12 @@ class AssetViewSet(viewsets.ModelViewSet):
     def inspections(self, request, pk=None):
         asset = self.get_object()
         if request.method == "GET":
-            if not request.user.has_perm("assets.view_inspection"):
-                raise exceptions.PermissionDenied()
+            if not policy.allows(request.user, "assets.view_inspection", asset):
+                raise exceptions.PermissionDenied(policy.denied_message("view", Inspection))
             qs = asset.inspections.select_related("inspector")
             return Response(InspectionSerializer(qs, many=True, context={"request": request}).data)
-        if not request.user.has_perm("assets.add_inspection"):
-            raise exceptions.PermissionDenied()
+        if not policy.allows(request.user, "assets.add_inspection", asset):
+            raise exceptions.PermissionDenied(policy.denied_message("add", Inspection))
         ser = InspectionSerializer(data=request.data, context={"request": request})
         ser.is_valid(raise_exception=True)
         inspection = Inspection(asset=asset, inspector=request.user, **ser.validated_data)
@@ -353,16 +351,12 @@ class PlainPagination(StrictPageParams, PageNumberPagination):
     max_page_size = 1000
 
 
-class AdoptionPermission(permissions.IsAuthenticated):
-    def has_object_permission(self, request, view, obj):
-        return obj.applicant_id == request.user.pk or request.user.has_perm("assets.view_adoption")
-
-
 class AdoptionViewSet(viewsets.ModelViewSet):
     """Applications and adoptions: residents see and file their own; staff with the permissions review them."""
 
     serializer_class = AdoptionSerializer
-    permission_classes = [AdoptionPermission]
+    # Any signed-in resident applies; reading follows the policy (their own, or staff within their area).
+    permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "head", "options"]
     pagination_class = PlainPagination
     filterset_fields = ["asset", "status"]
@@ -373,9 +367,7 @@ class AdoptionViewSet(viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Adoption.objects.none()
         qs = Adoption.objects.select_related("asset").prefetch_related("logs").with_flags().order_by("-start", "-id")
-        if not self.request.user.has_perm("assets.view_adoption"):
-            qs = qs.filter(applicant=self.request.user)
-        return qs
+        return policy.scope(self.request.user, "view", qs)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "user": self.request.user}
@@ -388,9 +380,9 @@ class AdoptionViewSet(viewsets.ModelViewSet):
             raise rule_error(exc)
 
     def _review(self, request, approve):
-        if not request.user.has_perm("assets.change_adoption"):
-            raise exceptions.PermissionDenied()
         adoption = self.get_object()
+        if not policy.allows(request.user, "change", adoption):
+            raise exceptions.PermissionDenied(policy.denied_message("change", adoption))
         try:
             adoption.review(request.user, approve, note=str(request.data.get("note", ""))[:200])
         except DjangoValidationError as exc:
@@ -411,8 +403,10 @@ class AdoptionViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
     def logs(self, request, pk=None):
         adoption = self.get_object()
-        if adoption.applicant_id != request.user.pk and not request.user.has_perm("assets.add_maintenancelog"):
-            raise exceptions.PermissionDenied()
+        if adoption.applicant_id != request.user.pk and not policy.allows(
+            request.user, "assets.add_maintenancelog", adoption
+        ):
+            raise exceptions.PermissionDenied(policy.denied_message("add", MaintenanceLog))
         ser = MaintenanceLogSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         log = MaintenanceLog(adoption=adoption, logged_by=request.user, **ser.validated_data)

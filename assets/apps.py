@@ -7,6 +7,9 @@ class AssetsConfig(AppConfig):
     verbose_name = _("Assets and adoption")
 
     def ready(self):
+        from assets import access
+
+        access.register_all()
         from django.apps import apps
 
         if apps.is_installed("layers"):

@@ -525,7 +525,11 @@ class Adoption(TimeStampedModel):
         )
 
     def review(self, user, approve, note=""):
-        """Approve or reject a pending application; approval re-checks the one-adoption-at-a-time rule."""
+        """Approve or reject a pending application; approval re-checks the one-adoption-at-a-time rule. Only staff
+        who may change adoptions in the asset's area review (accounts.policy)."""
+        from accounts import policy
+
+        policy.require(user, "change", self)
         if self.status != self.Status.PENDING:
             raise ValidationError(gettext("Only a pending application can be reviewed."))
         with transaction.atomic():

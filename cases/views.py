@@ -11,7 +11,6 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import policy
 from cases import handlers, routing, services, workflow
 from cases.forms import FilterForm, ReportForm
 from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
@@ -30,40 +30,19 @@ MAX_FEATURES = 3000
 
 
 def can_view_all(user):
-    """May open the staff pages (lists, map, heat, overdue, statistics); what they list is `visible_cases`."""
-    return user.is_authenticated and (user.has_perm("cases.view_case") or user.is_superuser)
+    """May open the staff pages (lists, map, heat, overdue, statistics): a role that reads cases, with its area;
+    what they list is `visible_cases`."""
+    return policy.holds(user, "cases.view_case")
 
 
 def visible_cases(user, qs=None):
-    """The cases a user reads: administrators all; with a role (accounts memberships) managers and dispatchers
-    their area, grid workers their cells, and everyone what they reported or handle. Staff given the permission
-    directly, without any role, are not narrowed by area."""
-    from accounts.models import Membership
-    from accounts.scoping import community_filter, worker_cells_filter
-
-    qs = Case.objects.all() if qs is None else qs
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_superuser or (can_view_all(user) and not Membership.objects.filter(user=user).exists()):
-        return qs
-    area = community_filter(user)
-    if area is None:
-        return qs
-    groups = list(user.groups.values_list("name", flat=True))
-    mine = (
-        area
-        | worker_cells_filter(user)
-        | Q(reporter=user)
-        | Q(grid_worker=user)
-        | Q(handler_user=user)
-        | Q(handler_party__user=user)
-        | Q(handler_party__name__in=groups)
-    )
-    return qs.filter(pk__in=Case.objects.filter(mine).values("pk"))
+    """The cases a user reads (accounts.policy: managers and dispatchers their area, grid workers their cells,
+    handlers their department's, everyone what they reported or handle)."""
+    return policy.scope(user, "view", Case.objects.all() if qs is None else qs)
 
 
 def case_visible(user, case):
-    return visible_cases(user, Case.objects.filter(pk=case.pk)).exists()
+    return policy.allows(user, "view", case)
 
 
 def staff_cases(request, form):
@@ -131,6 +110,14 @@ def report(request):
             "families": grouped_categories(),
             "max_photos": settings.CASES["MAX_PHOTOS"],
             "component_codes": list(Category.objects.filter(component=True).values_list("code", flat=True)),
+            "config": {"nearby": reverse("cases:nearby"), "assets": reverse("cases:assets-near")},
+            "i18n": {
+                "located": _("Location set"),
+                "noGeo": _("Your position is not available; tap the map."),
+                "addTo": _("Add my report to this one"),
+                "away": _("m away"),
+                "pick": _("Choose"),
+            },
         },
     )
 
@@ -143,6 +130,10 @@ def nearby(request):
     if category is None:
         raise ParamError("category", _("category must be a known category code, e.g. 0101."))
     found = services.possible_duplicates(point, category)
+    # Descriptions only of the cases this user may open.
+    case_ids_readable = set(
+        visible_cases(request.user, Case.objects.filter(pk__in=[c.pk for c in found])).values_list("pk", flat=True)
+    )
     srid = metric_srid(point.x, point.y)
     here = point.transform(srid, clone=True)
     rows = []
@@ -153,7 +144,7 @@ def nearby(request):
                 "category": str(c.category),
                 "state": str(State(c.state).label),
                 # Reporters' words are for staff; a visitor sees what, where and since when.
-                "description": c.description[:60] if request.user.has_perm("cases.view_case") else "",
+                "description": c.description[:60] if case_ids_readable and c.pk in case_ids_readable else "",
                 "distance_m": round(c.location.transform(srid, clone=True).distance(here), 1),
                 "reported": timezone.localtime(c.created_at).strftime("%Y-%m-%d"),
                 "add_url": reverse("cases:add", args=[c.pk]),
@@ -232,6 +223,11 @@ def case_list(request):
             "count": qs.count(),
             "querystring": request.GET.urlencode(),
             "states": State.choices,
+            "config": {
+                "features": f"{reverse('cases:features')}?{request.GET.urlencode()}",
+                "heat": f"{reverse('cases:heat')}?{request.GET.urlencode()}",
+            },
+            "i18n": {"overdue": _("overdue"), "hours": _("h")},
         },
     )
 
@@ -310,10 +306,11 @@ def overdue(request):
 
 @staff_required
 def stats(request):
+    visible = visible_cases(request.user)  # the figures of the cases this user reads, not the whole city's
     tables = [
-        (_("By grid cell"), "grid", services.on_time_rates("grid")),
-        (_("By grid worker"), "worker", services.on_time_rates("worker")),
-        (_("By department"), "department", services.on_time_rates("department")),
+        (_("By grid cell"), "grid", services.on_time_rates("grid", visible)),
+        (_("By grid worker"), "worker", services.on_time_rates("worker", visible)),
+        (_("By department"), "department", services.on_time_rates("department", visible)),
     ]
     return render(request, "cases/stats.html", {"tables": tables})
 
@@ -349,7 +346,7 @@ def detail(request, pk):
             "time_left": case.time_left(),
             "overdue": case.is_overdue(),
             "contact": (case.masked("contact_name"), case.masked("contact_phone")),
-            "geojson": case.location.geojson,
+            "geojson": json.loads(case.location.geojson),
             "deed_households": deed,
         },
     )
@@ -373,9 +370,15 @@ def act(request, pk, action):
     handler = None
     if action == "dispatch":
         handler = routing.resolve_handler(request.POST.get("handler_other") or request.POST.get("handler"))
+    version = request.POST.get("version", "")
+    if not version.isdigit():
+        # Every step, sending a case on to another handler (改派) included, names the version it was taken on.
+        messages.error(request, _("The form did not say which version of the case it was made on; reload the case."))
+        return redirect("cases:detail", pk=pk)
     household = None
     if request.POST.get("household"):
-        household = deed_households(request.user, case).filter(pk=request.POST["household"]).first()
+        chosen = request.POST["household"]
+        household = deed_households(request.user, case).filter(pk=chosen).first() if chosen.isdigit() else None
         if household is None:
             messages.error(request, _("Choose a household of the case's community."))
             return redirect("cases:detail", pk=pk)
@@ -387,7 +390,7 @@ def act(request, pk, action):
             note=request.POST.get("note", ""),
             photos=request.FILES.getlist("photos"),
             handler=handler,
-            expected_version=request.POST.get("version") or None,
+            expected_version=int(version),
             household=household,
         )
     except workflow.TransitionError as exc:

@@ -7,6 +7,9 @@ class CogovConfig(AppConfig):
     verbose_name = _("Co-governance")
 
     def ready(self):
+        from cogov import access
+
+        access.register_all()
         from cogov import hooks
 
         hooks.connect_landed_sources()

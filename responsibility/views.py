@@ -5,9 +5,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import generic
 
+from accounts import policy
 from common.params import parse_date, parse_id
 from grids.models import Community, GridAssignment
 from responsibility import coverage as coverage_service
@@ -23,6 +26,20 @@ class LookupMapView(generic.TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx["kinds"] = ResponsibilityArea.Kind.choices
         ctx["today"] = timezone.localdate().isoformat()
+        ctx["config"] = {
+            "lookup": reverse("responsibility-lookup"),
+            "areas": reverse("api:responsibilityarea-list"),
+            "communities": reverse("api:community-list"),
+        }
+        ctx["i18n"] = {
+            "cell": _("Grid cell"),
+            "workers": _("Grid workers"),
+            "none": _("none"),
+            "areas": _("Responsibility areas"),
+            "outside": _("This place is in no grid cell."),
+            "duties": _("duties"),
+            "alsoOn": _("On the edge with"),
+        }
         return ctx
 
 
@@ -54,6 +71,16 @@ class AssignView(ManagedCommunityMixin, generic.TemplateView):
             workers=workers,
             roles=GridAssignment.Role.choices,
             today=timezone.localdate().isoformat(),
+            config={
+                "cells": reverse("api:gridcell-list"),
+                "bulk": reverse("assignment-bulk"),
+                "community": self.community.pk,
+            },
+            i18n={
+                "uncovered": _("no primary worker"),
+                "assigned": _("Assigned."),
+                "chooseCells": _("Select at least one cell first."),
+            },
         )
         return ctx
 
@@ -67,14 +94,15 @@ class AreaEditorView(LoginRequiredMixin, generic.TemplateView):
         self.object = None
         if "pk" in kwargs:
             self.object = get_object_or_404(ResponsibilityArea.objects.select_related("community"), pk=kwargs["pk"])
-            if request.user.is_authenticated and not self.object.community.is_managed_by(request.user):
+            if request.user.is_authenticated and not policy.allows(request.user, "change", self.object):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        communities = Community.objects.all() if user.is_superuser else user.managed_communities.all()
+        # The communities where this user draws responsibility areas (accounts.policy).
+        communities = policy.communities(user, "responsibility.add_responsibilityarea").order_by("street", "code")
         chosen = self.object.community if self.object else None
         community_id = parse_id(self.request.GET, "community")
         if chosen is None and community_id:
@@ -93,8 +121,14 @@ class AreaEditorView(LoginRequiredMixin, generic.TemplateView):
             parties=Party.objects.select_related("user", "household__building").order_by("kind", "name")[:500],
             party_kinds=[(k, v) for k, v in Party.Kind.choices if k in ("organisation", "department")],
             today=timezone.localdate().isoformat(),
-            initial=json.dumps(
-                {
+            config={
+                "api": reverse("api:responsibilityarea-list"),
+                "parties": reverse("api:party-list"),
+                "cells": reverse("api:gridcell-list"),
+                "buildings": reverse("api:building-list"),
+                "community": chosen.pk,
+                "detail": reverse("responsibility:responsibilityarea-detail", args=[0]),
+                "initial": {
                     "id": obj.pk,
                     "kind": obj.kind,
                     "name": obj.name,
@@ -106,9 +140,14 @@ class AreaEditorView(LoginRequiredMixin, generic.TemplateView):
                     "note": obj.note,
                     "geometry": json.loads((obj.line or obj.area).geojson),
                 }
-            )
-            if obj
-            else "null",
+                if obj
+                else None,
+            },
+            i18n={
+                "drawFirst": _("Draw the area on the map first."),
+                "partyFirst": _("Choose a responsible party or name a new one."),
+                "failed": _("Saving failed; please try again."),
+            },
         )
         return ctx
 

@@ -60,7 +60,7 @@ EXPECT = {
     "community": Expect(
         ALL, frozenset({"street_manager", "admin"}), frozenset({"street_manager", "admin"}), ADMIN, public=True
     ),
-    "gridcell": Expect(ALL, None, MANAGERS, ADMIN, public=True),
+    "gridcell": Expect(ALL, MANAGERS, MANAGERS, ADMIN, public=True),
     "compound": Expect(ALL, MANAGERS, MANAGERS, ADMIN, public=True),
     "building": Expect(ALL, MANAGERS | {"worker"}, MANAGERS | {"worker"}, ADMIN, public=True),
     "household": Expect(
