@@ -1,6 +1,7 @@
 """Browser: open the grid map, see the communities, click one to draw its cells, click a cell for its figures."""
 
 import pytest
+from playwright.sync_api import expect
 
 from grids.models import GridAssignment
 from grids.tests.factories import make_cells, make_community, make_households
@@ -21,18 +22,16 @@ def test_map_draws_cells_and_opens_a_cell(live_server, page, django_user_model):
     page.goto(f"{live_server.url}/grids/map/")
     page.wait_for_selector("#grid-map[data-loaded=communities]")
     shapes = page.locator("path.community-shape")
-    assert shapes.count() == 1
+    expect(shapes).to_have_count(1)
     shapes.first.click()
-    page.wait_for_selector("#cell-count")
-    assert page.locator("path.cell-shape").count() == 6
-    assert "6" in page.locator("#cell-count").inner_text()
+    expect(page.locator("#cell-count")).to_contain_text("6")
+    expect(page.locator("path.cell-shape")).to_have_count(6)
     labels = page.locator(".cell-label").all_inner_texts()
     assert sorted(labels) == ["001", "002", "003", "004", "005", "006"]
 
     label = page.locator(".cell-label", has_text="001")
     page.locator(f'path[aria-describedby="{label.get_attribute("id")}"]').click()  # the cell labelled 001
     popup = page.locator(".cell-popup")
-    popup.wait_for()
-    text = popup.inner_text()
-    assert cells[0].code in text and "陈静" in text
-    assert str(cells[0].households.count()) in text
+    expect(popup).to_contain_text(cells[0].code)
+    expect(popup).to_contain_text("陈静")
+    expect(popup).to_contain_text(str(cells[0].households.count()))

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from playwright.sync_api import expect
 
 from cases.models import Case, State
 from cases.tests.factories import jpeg, load_categories
@@ -17,8 +18,8 @@ def login(page, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer to the form, not the login page already loaded
+        page.click("form button[type=submit]")
 
 
 def act(page, live_server, case, action, note=None, photo=None):
@@ -28,8 +29,8 @@ def act(page, live_server, case, action, note=None, photo=None):
         form.locator("textarea[name=note]").fill(note)
     if photo:
         form.locator("input[name=photos]").set_input_files(photo)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page after the action, so that it has been done
+        form.locator("button[type=submit]").click()
 
 
 def test_report_on_the_mobile_page_with_a_photo_and_walk_it_to_closed(
@@ -73,7 +74,7 @@ def test_report_on_the_mobile_page_with_a_photo_and_walk_it_to_closed(
     case = Case.objects.get()
     assert case.cell == west and case.reporter == worker and case.photos.count() == 1
     assert abs(case.location.x - here.x) < 1e-6 and abs(case.location.y - here.y) < 1e-6
-    assert page.locator("#track-state").inner_text() == "已上报"
+    expect(page.locator("#track-state")).to_have_text("已上报")
 
     context.clear_cookies()
     login(page, live_server, "disp")
@@ -94,7 +95,7 @@ def test_report_on_the_mobile_page_with_a_photo_and_walk_it_to_closed(
     context.clear_cookies()
     login(page, live_server, "disp")
     act(page, live_server, case, "close")
-    assert page.locator("#case-state").inner_text() == "已结案"
+    expect(page.locator("#case-state")).to_have_text("已结案")
     case.refresh_from_db()
     assert case.state == State.CLOSED and case.closed_on_time()
     assert [e.action for e in case.events.all()] == [

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from PIL import Image
+from playwright.sync_api import expect
 from pyproj import Transformer
 from rio_cogeo.cogeo import cog_validate
 
@@ -295,8 +296,10 @@ def login(page, live_server, next_url):
     page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
     page.fill("input[name=username]", "boss")
     page.fill("input[name=password]", "pass-word-123")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(f"**{next_url}")
+    # the login page's own address ends in ?next=…: wait for the answer to the form, then check where it led
+    with page.expect_navigation():
+        page.click("button[type=submit], input[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}{next_url}")
 
 
 def test_browser_upload_converts_and_shows_tiles_and_coverage(page, live_server, celery_worker, tmp_path):
@@ -310,9 +313,8 @@ def test_browser_upload_converts_and_shows_tiles_and_coverage(page, live_server,
     page.fill("input[name=nir_band]", "2")
     page.click("#raster-upload button[type=submit]")
     page.wait_for_selector("#raster-map .leaflet-tile-loaded", timeout=60000)
-    page.wait_for_selector("path.coverage-cell", state="attached", timeout=15000)
-    assert page.locator("path.coverage-cell").count() == 4
-    assert page.locator("#coverage-table .coverage-row").count() == 4
+    expect(page.locator("path.coverage-cell")).to_have_count(4, timeout=30000)
+    expect(page.locator("#coverage-table .coverage-row")).to_have_count(4)
     page.screenshot(path=str(tmp_path / "raster.png"))
 
 

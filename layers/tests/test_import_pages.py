@@ -6,6 +6,7 @@ import pytest
 import shapely
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
 
 from grids.models import Building
 from grids.tests.factories import make_cells, make_community
@@ -99,20 +100,20 @@ def test_browser_upload_shows_the_progress_bar_finish(page, live_server, celery_
     page.goto(f"{live_server.url}/accounts/login/?next=/layers/imports/")
     page.fill("input[name=username]", "boss")
     page.fill("input[name=password]", "pass-word-123")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url("**/layers/imports/")
+    # the login page's own address ends in ?next=…: wait for the answer to the form, then check where it led
+    with page.expect_navigation():
+        page.click("button[type=submit], input[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/layers/imports/")
     page.set_input_files("input[name=file]", str(path))
     page.select_option("select[name=target]", "building")
     page.click(".upload-form button[type=submit]")
-    page.wait_for_selector("path.preview-shape", state="attached", timeout=15000)
-    assert page.locator("path.preview-shape").count() == 120
+    expect(page.locator("path.preview-shape")).to_have_count(120, timeout=30000)
     # The column named like the field's Chinese label is proposed for it.
     assert page.locator("select[name=map_name]").input_value() == "名称"
     page.select_option("select[name=key_field]", "name")
     page.click("#run-import")
-    page.wait_for_selector("#job-progress")
-    page.wait_for_selector("#job-counts", timeout=60000)
-    assert page.locator("#job-progress").get_attribute("value") == "100"
+    expect(page.locator("#job-counts")).to_be_visible(timeout=120000)  # the job runs on the worker
+    expect(page.locator("#job-progress")).to_have_attribute("value", "100")
     job = ImportJob.objects.get()
     assert (job.imported, job.skipped) == (120, 0), [r for r in job.report if r[1] != "imported"][:3]
     assert Building.objects.count() == 120

@@ -29,17 +29,17 @@ def test_assign_a_worker_by_clicking_a_cell(live_server, page, manager):
     browser_login(page, live_server.url, "manager", "x-long-password-1")
     page.goto(f"{live_server.url}/responsibility/community/{community.pk}/assign/")
     page.wait_for_selector("#assign-map[data-loaded=cells]")
-    assert page.locator("path.uncovered-cell").count() == 4  # nobody assigned yet: all stand out
+    expect(page.locator("path.uncovered-cell")).to_have_count(4)  # nobody assigned yet: all stand out
     label = page.locator(".cell-label", has_text="001")
     page.locator(f'path[aria-describedby="{label.get_attribute("id")}"]').click()
-    assert page.locator("#selected-cells").inner_text() == "001"
+    expect(page.locator("#selected-cells")).to_have_text("001")
     page.select_option("select[name=worker]", str(worker.pk))
     page.click("#assign-form button[type=submit]")
     page.wait_for_selector("#assign-message.ok")
     expect(page.locator("path.uncovered-cell")).to_have_count(3)
     assert [w.first_name for w in cells[0].workers_on()] == ["张伟"]
     assert GridAssignment.objects.count() == 1
-    assert "张伟" in page.locator("#worker-legend").inner_text()
+    expect(page.locator("#worker-legend")).to_contain_text("张伟")
 
 
 def test_draw_a_frontage_polygon_with_the_editor(live_server, page, manager):

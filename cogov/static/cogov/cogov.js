@@ -64,7 +64,8 @@
         var el = l.getElement && l.getElement();
         if (el) { el.setAttribute("data-code", l.feature.properties.code); el.classList.add("dash-cell"); }
       });
-      if (cells.features.length) map.fitBounds(layer.getBounds());
+      // No zoom animation: once data-ready is set, every cell is where it will stay (a click lands on it).
+      if (cells.features.length) map.fitBounds(layer.getBounds(), { animate: false });
       legend.innerHTML = breaks.map(function (b) { return "<span style='background:" + b[1] + "'></span>≥ " + b[0]; }).join("");
       document.getElementById("dashboard-map").setAttribute("data-ready", "1");
     }
