@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from django.contrib.gis.geos import Point
+from playwright.sync_api import expect
 
 from assets.tests.helpers import make_asset, make_green
 from grids.tests.factories import ORIGIN, UTM, point
@@ -38,8 +40,10 @@ def located_page(browser):
     assert not outside, outside[:5]
 
 
-def shown(page):
-    return int(page.locator("#assets-map").get_attribute("data-visible"))
+def expect_shown(page, n):
+    """The map shows n facilities and says so."""
+    expect(page.locator("#assets-map")).to_have_attribute("data-visible", str(n))
+    expect(page.locator("#asset-count")).to_contain_text(str(n))
 
 
 def test_toggle_a_layer_and_search(live_server, page, town_assets):
@@ -47,29 +51,27 @@ def test_toggle_a_layer_and_search(live_server, page, town_assets):
     page.goto(f"{live_server.url}/assets/map/")
     page.wait_for_selector("#assets-map[data-loaded=markers]")
     public = len(toilets) + len(bins) + 1
-    assert shown(page) == public and str(public) in page.locator("#asset-count").inner_text()
-    assert page.locator("path.adoptable-shape").count() == 1  # the green space offered for adoption is marked
+    expect_shown(page, public)
+    expect(page.locator("path.adoptable-shape")).to_have_count(1)  # the green space offered for adoption is marked
 
     page.locator('#layer-list input[value="03"]').uncheck()  # 市容环境: toilets and bins
-    assert shown(page) == 1
-    assert str(1) in page.locator("#asset-count").inner_text()
+    expect_shown(page, 1)
     page.locator('#layer-list input[value="03"]').check()
-    assert shown(page) == public
+    expect_shown(page, public)
 
     page.fill("#asset-search", "公厕乙")
     page.click("#asset-search-form button")
-    page.wait_for_selector("#search-results a")
-    assert page.locator("#search-results a").all_inner_texts() == ["公厕乙"]
+    expect(page.locator("#search-summary")).to_have_text("找到 1 处设施")
+    expect(page.locator("#search-results a")).to_have_text(["公厕乙"])
     page.locator("#search-results a").first.click()
     popup = page.locator(".asset-popup")
-    popup.wait_for()
-    text = popup.inner_text()
-    assert toilets["公厕乙"].identifier in text and "公厕乙" in text
+    expect(popup).to_contain_text(toilets["公厕乙"].identifier)
+    expect(popup).to_contain_text("公厕乙")
 
     page.fill("#asset-search", "摄像头")
     page.click("#asset-search-form button")
-    page.wait_for_selector("#search-results li")
-    assert page.locator("#search-results a").count() == 0
+    expect(page.locator("#search-summary")).to_have_text("没有找到。")
+    expect(page.locator("#search-results a")).to_have_count(0)
 
 
 def test_nearest_to_me_lists_the_closest_toilets_in_order(live_server, located_page, town_assets):
@@ -80,7 +82,7 @@ def test_nearest_to_me_lists_the_closest_toilets_in_order(live_server, located_p
     page.select_option("#nearest-type", "0304")
     page.fill("#nearest-n", "3")
     page.click("#locate-me")
-    page.wait_for_selector("#nearest-results a")
+    expect(page.locator("#nearest-results a")).to_have_count(3)
     names = page.locator("#nearest-results a").all_inner_texts()
     metres = {}
     for name, a in toilets.items():
@@ -108,7 +110,7 @@ def test_nearest_from_a_tapped_point(live_server, page, town_assets):
     )
     box = page.locator("#assets-map").bounding_box()
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
-    page.wait_for_selector("#nearest-results a")
+    expect(page.locator("#nearest-results a")).to_have_count(4)
     names = page.locator("#nearest-results a").all_inner_texts()
     metres = {}
     for b in bins:
@@ -128,8 +130,138 @@ def test_a_link_to_an_area_shows_the_facilities_of_that_area_only(live_server, p
     sw, ne = point(60, 380), point(600, 420)
     page.goto(f"{live_server.url}/assets/map/?bbox={sw.x:.6f},{sw.y:.6f},{ne.x:.6f},{ne.y:.6f}")
     page.wait_for_selector("#assets-map[data-loaded=markers]")
-    assert shown(page) == len(bins) and str(len(bins)) in page.locator("#asset-count").inner_text()
+    expect_shown(page, len(bins))
     # a box that is not one is refused by the API with the reason, and the page says so
     page.goto(f"{live_server.url}/assets/map/?bbox=here")
-    page.wait_for_function("document.getElementById('asset-count').textContent.indexOf('bbox') >= 0")
-    assert page.locator(".leaflet-marker-icon").count() == 0
+    expect(page.locator("#asset-count")).to_contain_text("bbox")
+    expect(page.locator(".leaflet-marker-icon")).to_have_count(0)
+
+
+@pytest.fixture
+def many_toilets(types, town):
+    """25 public toilets spread over the town, named without the word for a toilet."""
+    return [
+        make_asset(types, "0304", 40 + (i * 173) % 920, 40 + (i * 97) % 720, name=f"{i + 1}号站点") for i in range(25)
+    ]
+
+
+def test_search_counts_every_match_pages_and_lists_the_nearest_to_the_map_centre_first(live_server, page, many_toilets):
+    page.goto(f"{live_server.url}/assets/map/")
+    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    centre = page.evaluate("(() => { const c = window.gridworkAssets.map.getCenter(); return [c.lng, c.lat]; })()")
+    page.fill("#asset-search", "公厕")  # the word on the street for 公共厕所
+    page.click("#asset-search-form button")
+    expect(page.locator("#search-summary")).to_contain_text("找到 25 处设施")
+    expect(page.locator("#search-summary")).to_contain_text("20")
+    expect(page.locator("#search-results a")).to_have_count(20)
+    page.click("#search-more")
+    expect(page.locator("#search-results a")).to_have_count(25)
+    expect(page.locator("#search-more")).to_be_hidden()
+
+    c = Point(*centre, srid=4326).transform(UTM, clone=True)
+
+    def metres(a):
+        p = a.anchor.transform(UTM, clone=True)
+        return math.dist((p.x, p.y), (c.x, c.y))
+
+    expected = [a.name for a in sorted(many_toilets, key=metres)]
+    assert page.locator("#search-results a").all_inner_texts() == expected
+
+
+@pytest.fixture
+def phone(browser):
+    here = point(400, 420)
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": here.y, "longitude": here.x},
+        permissions=["geolocation"],
+    )
+    pg = context.new_page()
+    outside = []
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://localhost", "data:")) else None)
+    yield pg
+    context.close()
+    assert not outside, outside[:5]
+
+
+POPUP_IN_THE_OPEN = """() => {
+  const popup = document.querySelector('.leaflet-popup');
+  if (!popup) return false;
+  const p = popup.getBoundingClientRect(), sheet = document.getElementById('facility-panel').getBoundingClientRect();
+  return p.top >= 0 && p.left >= 0 && p.right <= window.innerWidth && p.bottom <= sheet.top;
+}"""
+
+
+def assert_popup_in_view(page, name):
+    """The popup shows the facility, lies inside the screen and is not hidden under the sheet."""
+    popup = page.locator(".leaflet-popup")
+    expect(popup.locator(".asset-popup")).to_contain_text(name)
+    expect(popup).to_be_in_viewport(ratio=1)
+    page.wait_for_function(POPUP_IN_THE_OPEN)  # Leaflet pans the popup clear of the sheet
+    box, sheet = popup.bounding_box(), page.locator("#facility-panel").bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= sheet["y"] and 0 <= box["x"] <= box["x"] + box["width"] <= 390
+
+
+def test_on_a_phone_the_map_fills_the_screen_and_a_search_result_opens_in_view(live_server, phone, town_assets):
+    page = phone
+    page.goto(f"{live_server.url}/assets/map/")
+    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    header = page.locator("header").bounding_box()
+    the_map = page.locator("#assets-map").bounding_box()
+    assert header["height"] <= 100  # the links scroll sideways in one row
+    assert the_map["y"] <= header["height"] + 1 and the_map["y"] + the_map["height"] >= 843  # the map is the page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.fill("#asset-search", "公厕")
+    page.click("#asset-search-form button")
+    expect(page.locator("#search-summary")).to_contain_text("找到 4 处设施")
+    expect(page.locator("#search-results a")).to_have_count(4)
+    last = page.locator("#search-results a").last  # the farthest from the centre
+    name = last.inner_text()
+    last.tap()
+    assert_popup_in_view(page, name)
+    assert page.evaluate("window.scrollY") == 0
+
+
+def test_on_a_phone_nearest_to_me_and_a_tapped_point_open_their_popups_in_view(live_server, phone, town_assets):
+    page = phone
+    page.goto(f"{live_server.url}/assets/map/")
+    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.locator("#sheet-handle").tap()  # the tools are in the sheet
+    page.select_option("#nearest-type", "0304")
+    page.fill("#nearest-n", "4")
+    page.locator("#locate-me").tap()
+    expect(page.locator("#nearest-results a")).to_have_count(4)
+    last = page.locator("#nearest-results a").last
+    name = last.inner_text()
+    last.tap()
+    assert_popup_in_view(page, name)
+
+    page.locator("#sheet-handle").tap()
+    page.locator("#pick-point").tap()
+    expect(page.locator("#facility-panel")).to_have_attribute("data-sheet", "peek")  # the map is free to tap
+    expect(page.locator("#map-hint")).to_have_text("请在地图上点选您所在的位置。")
+    page.locator("#assets-map").tap(position={"x": 200, "y": 250})
+    expect(page.locator("#nearest-results a")).to_have_count(4)
+    first = page.locator("#nearest-results a").first
+    name = first.inner_text()
+    first.tap()
+    assert_popup_in_view(page, name)
+
+
+def test_on_a_desktop_the_map_stays_in_view_while_the_tools_are_used(live_server, page, town_assets):
+    page.goto(f"{live_server.url}/assets/map/")
+    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.locator("#service-tool summary").click()
+    page.click("#service-run")  # at the foot of the panel
+    expect(page.locator("#service-summary")).not_to_be_empty()
+    page.mouse.move(150, 500)
+    page.mouse.wheel(0, 2000)  # scroll over the panel
+    page.locator("#nearest-results").scroll_into_view_if_needed()
+    expect(page.locator("#assets-map")).to_be_in_viewport(ratio=1)
+    assert page.evaluate("window.scrollY") == 0
+    box = page.locator("#assets-map").bounding_box()
+    assert box["x"] > 300 and box["y"] + box["height"] <= 800  # beside the panel, whole

@@ -1,4 +1,5 @@
-/* Public facility map: family layers with clustering, search, nearest facilities, service areas, adoption. */
+/* Public facility map: family layers with clustering, search, nearest facilities, service areas, adoption.
+   The tools sit in a side panel on desktops and in a bottom sheet over the map on phones: the map stays in view. */
 (function () {
   "use strict";
 
@@ -52,9 +53,42 @@
     var adoptableOnly = false;
     var all = [];
 
+    // --- the panel: beside the map on desktops, a bottom sheet over it on phones ------------
+    var layout = document.getElementById("facility-map");
+    var panel = document.getElementById("facility-panel");
+    var handle = document.getElementById("sheet-handle");
+    var hint = document.getElementById("map-hint");
+    var phone = window.matchMedia("(max-width: 800px)");
+
+    function setSheet(state) {
+      panel.dataset.sheet = state;
+      handle.setAttribute("aria-expanded", state === "open" ? "true" : "false");
+    }
+    // Pixels at the bottom of the map hidden by the sheet (none beside a side panel).
+    function covered() {
+      if (!phone.matches) return 0;
+      return Math.max(0, Math.round(el.getBoundingClientRect().bottom - panel.getBoundingClientRect().top));
+    }
+    // The map fills the window below the page header; the panel scrolls on its own.
+    function fitHeight() {
+      layout.style.setProperty("--facility-top", Math.round(layout.getBoundingClientRect().top + window.scrollY) + "px");
+      map.invalidateSize();
+    }
+    // The middle of the part of the map that is not under the sheet.
+    function visibleCentre() {
+      var size = map.getSize();
+      return map.containerPointToLatLng([size.x / 2, (size.y - covered()) / 2]);
+    }
+    function padding() {
+      return { paddingTopLeft: [20, 20], paddingBottomRight: [20, covered() + 20] };
+    }
+    handle.addEventListener("click", function () { setSheet(panel.dataset.sheet === "open" ? "peek" : "open"); });
+    window.addEventListener("resize", fitHeight);
+    fitHeight();
+
     function icon(p, colour) {
       var cls = "asset-icon fam-" + p.family + (p.adoption === "open" ? " adoptable" : "") + (p.adoption === "adopted" ? " adopted" : "");
-      return L.divIcon({ className: cls, html: '<span style="background:' + colour + '"></span>', iconSize: [16, 16] });
+      return L.divIcon({ className: cls, html: '<span style="background:' + esc(colour) + '"></span>', iconSize: [16, 16] });
     }
 
     function shown(p) {
@@ -111,16 +145,32 @@
       return '<div class="asset-popup">' + rows.join("<br>") + "</div>";
     }
 
+    // Popups are kept clear of the sheet: Leaflet pans the map until the whole popup is in the open part.
+    function popupOptions() {
+      return { maxWidth: 280, autoPanPaddingTopLeft: L.point(10, 10), autoPanPaddingBottomRight: L.point(10, covered() + 10) };
+    }
+
     function openPopup(id, layer, latlng) {
       fetchJSON(cfg.assets + id + "/").then(function (a) {
-        layer.bindPopup(popupHtml(a), { maxWidth: 280 });
+        layer.bindPopup(popupHtml(a), popupOptions());
         layer.openPopup(latlng);
       });
     }
 
-    function focus(id) {
+    // Show a facility: collapse the sheet on a phone, zoom to its marker, open its popup. A facility outside the
+    // loaded markers (a link to another area) gets its popup where it is.
+    function focus(id, lon, lat) {
+      if (phone.matches) setSheet("peek");
       var it = markers[id];
-      if (!it) return;
+      if (!it) {
+        if (lat === undefined) return;
+        var at = L.latLng(lat, lon);
+        map.setView(at, Math.max(map.getZoom(), 17), { animate: false });
+        fetchJSON(cfg.assets + id + "/").then(function (a) {
+          L.popup(popupOptions()).setLatLng(at).setContent(popupHtml(a)).openOn(map);
+        });
+        return;
+      }
       var g = byFamily[it.f.properties.family];
       if (!g.visible) {
         g.visible = true;
@@ -158,7 +208,7 @@
       });
       // Fit first, so that the clusters are drawn once, at the view they are seen in.
       if (all.length) {
-        map.fitBounds(L.latLngBounds(all.map(function (it) { return it.marker.getLatLng(); })));
+        map.fitBounds(L.latLngBounds(all.map(function (it) { return it.marker.getLatLng(); })), L.extend({ animate: false }, padding()));
       }
       redraw();
       el.dataset.loaded = "markers";
@@ -174,59 +224,104 @@
       redraw();
     });
 
-    // --- search -------------------------------------------------------------------------
+    // --- search: every match counted, nearest to the middle of the visible map first, a page at a time -------
     var results = document.getElementById("search-results");
+    var summary = document.getElementById("search-summary");
+    var more = document.getElementById("search-more");
+    var searchBox = document.getElementById("search-box");
+    var searchSeq = 0;
+    var nextPage = null;
+
+    function found(n) {
+      return (n === 1 ? t.foundOne : t.foundMany).replace("{n}", n);
+    }
+    function resultItem(r) {
+      var d = r.distance_m === null ? "" : ' · <span class="distance">' + Math.round(r.distance_m) + " " + esc(t.metres) + "</span>";
+      return '<li><a href="#" data-id="' + r.id + '" data-lon="' + r.lon + '" data-lat="' + r.lat + '">' + esc(r.name) +
+        "</a> · " + esc(r.type_name) + d + "</li>";
+    }
+    // Only the answer to the latest request is drawn: an earlier one arriving late is dropped.
+    function showPage(url, append) {
+      var mine = ++searchSeq;
+      searchBox.dataset.state = "loading";
+      more.hidden = true;
+      return fetchJSON(url).then(function (page) {
+        if (mine !== searchSeq) return;
+        var rs = page.results || [];
+        if (append) results.insertAdjacentHTML("beforeend", rs.map(resultItem).join(""));
+        else results.innerHTML = rs.map(resultItem).join("");
+        var shownNow = results.querySelectorAll("a[data-id]").length;
+        summary.textContent = page.count ? found(page.count) + (page.count > shownNow ?
+          " · " + t.showing.replace("{shown}", shownNow) : "") : t.noResults;
+        nextPage = page.next;
+        more.hidden = !nextPage;
+        searchBox.dataset.state = "done";
+        el.dataset.search = String(shownNow);
+      }).catch(function (e) {
+        if (mine !== searchSeq) return;
+        summary.textContent = t.error + " " + e.message;
+        searchBox.dataset.state = "done";
+      });
+    }
     document.getElementById("asset-search-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
       var q = document.getElementById("asset-search").value.trim();
       results.innerHTML = "";
-      if (!q) return;
-      fetchJSON(withQuery(cfg.assets, { q: q, page_size: 20 })).then(function (page) {
-        var fs = page.features || [];
-        results.innerHTML = fs.length ? fs.map(function (f) {
-          return '<li><a href="#" data-id="' + f.id + '">' + esc(f.properties.name) + "</a> · " + esc(f.properties.type_name) + "</li>";
-        }).join("") : "<li>" + esc(t.noResults) + "</li>";
-        el.dataset.search = String(fs.length);
-      });
+      summary.textContent = "";
+      if (!q) { searchSeq++; more.hidden = true; return; }
+      var c = visibleCentre();  // of the map as the user sees it now, before the sheet opens over it
+      if (phone.matches) setSheet("open");
+      showPage(withQuery(cfg.search, { q: q, lon: c.lng.toFixed(6), lat: c.lat.toFixed(6) }), false);
     });
-    results.addEventListener("click", function (ev) {
-      var id = ev.target.dataset && ev.target.dataset.id;
-      if (id) { ev.preventDefault(); focus(Number(id)); }
-    });
+    more.addEventListener("click", function () { if (nextPage) showPage(nextPage, true); });
+
+    function onResultClick(ev) {
+      var a = ev.target.closest && ev.target.closest("a[data-id]");
+      if (!a) return;
+      ev.preventDefault();
+      focus(Number(a.dataset.id), Number(a.dataset.lon), Number(a.dataset.lat));
+    }
+    results.addEventListener("click", onResultClick);
 
     // --- nearest ------------------------------------------------------------------------
     var nearestLayer = L.featureGroup().addTo(map);
     var nearestList = document.getElementById("nearest-results");
-    var hint = document.getElementById("nearest-hint");
     var picking = false;
+    var nearestSeq = 0;
 
     function nearestFrom(latlng) {
       var type = document.getElementById("nearest-type").value;
       var n = document.getElementById("nearest-n").value || 5;
       nearestLayer.clearLayers();
+      nearestList.innerHTML = "";
       L.circleMarker(latlng, { radius: 8, color: "#d62728", weight: 3, className: "nearest-origin" }).addTo(nearestLayer)
         .bindTooltip(t.from);
+      var mine = ++nearestSeq;
       fetchJSON(withQuery(cfg.nearest, { lon: latlng.lng.toFixed(6), lat: latlng.lat.toFixed(6), type: type, n: n })).then(function (rows) {
+        if (mine !== nearestSeq) return;
         nearestList.innerHTML = rows.length ? rows.map(function (r) {
           L.polyline([latlng, [r.lat, r.lon]], { color: "#d62728", weight: 1, dashArray: "4 4" }).addTo(nearestLayer);
           var open = r.open_now === true ? " · " + esc(t.openNow) : r.open_now === false ? " · " + esc(t.closedNow) : "";
-          return '<li><a href="#" data-id="' + r.id + '">' + esc(r.name) + '</a> · <span class="distance">' + Math.round(r.distance_m) +
+          return '<li><a href="#" data-id="' + r.id + '" data-lon="' + r.lon + '" data-lat="' + r.lat + '">' + esc(r.name) +
+            '</a> · <span class="distance">' + Math.round(r.distance_m) +
             " " + esc(t.metres) + "</span>" + open + "</li>";
         }).join("") : "<li>" + esc(t.noResults) + "</li>";
         hint.textContent = "";
+        // The list opens in the sheet; the origin and the facilities are fitted into the map above it.
+        if (phone.matches) setSheet("open");
+        if (rows.length) map.fitBounds(nearestLayer.getBounds(), L.extend({ maxZoom: 17, animate: false }, padding()));
         el.dataset.nearest = String(rows.length);
-        if (rows.length) map.fitBounds(nearestLayer.getBounds(), { maxZoom: 17, padding: [20, 20] });
-      }).catch(function (e) { hint.textContent = t.error + " " + e.message; });
+      }).catch(function (e) { if (mine === nearestSeq) hint.textContent = t.error + " " + e.message; });
     }
 
-    nearestList.addEventListener("click", function (ev) {
-      var id = ev.target.dataset && ev.target.dataset.id;
-      if (id) { ev.preventDefault(); focus(Number(id)); }
-    });
+    nearestList.addEventListener("click", onResultClick);
     document.getElementById("pick-point").addEventListener("click", function () {
       picking = true;
       hint.textContent = t.pickHint;
+      nearestList.innerHTML = "";
+      map.closePopup();
       el.classList.add("picking");
+      if (phone.matches) setSheet("peek");  // the map is free to be tapped
     });
     map.on("click", function (ev) {
       if (!picking) return;
