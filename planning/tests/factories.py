@@ -34,6 +34,7 @@ def building(compound, x0, y0, x1, y1, year=1990, storeys=6, households=4, resid
         )
         for i in range(households)
     )
+    Household.objects.filter(building=b).assign_cells()  # their community and cell, as a register import sets them
     return b
 
 
