@@ -2,6 +2,7 @@
 the chosen one is the case's handler after dispatch."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Membership, Role
 from cases import workflow
@@ -44,6 +45,7 @@ def test_typing_narrows_the_other_handlers_and_the_choice_is_dispatched(live_ser
     page.wait_for_function("() => document.querySelectorAll('#handler-other optgroup:not([hidden])').length === 1")
     assert groups.evaluate_all("gs => gs.map(g => g.dataset.kind)") == ["people"]
     select.select_option(f"user:{handler.pk}")
-    page.locator("form[data-action=dispatch] button[type=submit]").click()
-    page.wait_for_selector("#case-handler")
+    with page.expect_navigation():  # the page after the dispatch, so that it has been done
+        page.locator("form[data-action=dispatch] button[type=submit]").click()
+    expect(page.locator("#case-handler")).to_contain_text("赵强")
     assert Case.objects.get(pk=case.pk).handler_user == handler
