@@ -70,7 +70,6 @@ def _source_ref(source):
     return ContentType.objects.get_for_model(source), str(source.pk)
 
 
-@transaction.atomic
 def _staff_may(user, perm, household):
     """A change made by a person (not by a verified source record) is theirs to make only for households of
     their area (accounts.policy)."""
@@ -82,6 +81,7 @@ def _staff_may(user, perm, household):
         raise PermissionDenied(gettext("This household is outside your area."))
 
 
+@transaction.atomic
 def grant(household, rule, *, source=None, quantity=1, by=None, reason="", at=None):
     """Add a ledger entry under `rule` (a PointRule or its code): rule.points × quantity, capped monthly.
 
@@ -106,7 +106,8 @@ def grant(household, rule, *, source=None, quantity=1, by=None, reason="", at=No
     if points == 0:
         raise ValidationError(gettext("This grant comes to zero points."))
     household = _lock(household)
-    _staff_may(by, "cogov.add_ledgerentry", household)
+    if source is None:  # a grant by hand; one earned by a record follows that record's own checked flow
+        _staff_may(by, "cogov.add_ledgerentry", household)
     if rule.monthly_cap is not None and points > 0:
         left = rule.monthly_cap - earned_this_month(household, rule, at)
         if left <= 0:

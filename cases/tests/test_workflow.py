@@ -5,10 +5,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import Membership, Role
 from cases import services, workflow
 from cases.models import Case, CaseEvent, Notification, State
 from cases.tests.factories import dispatcher, in_english, jpeg, place, report
@@ -25,7 +25,7 @@ def scene(django_user_model):
     disp = dispatcher(django_user_model)
     dept = Party.objects.create(kind=Party.Kind.DEPARTMENT, name="区环卫所")
     handler = django_user_model.objects.create_user("h1", first_name="环卫员")
-    handler.groups.add(Group.objects.create(name="区环卫所"))
+    Membership.objects.create(user=handler, role=Role.HANDLER, department="区环卫所")
     return {"west": west, "worker": worker, "disp": disp, "dept": dept, "handler": handler}
 
 

@@ -21,7 +21,13 @@ def homes():
 
 @pytest.fixture
 def staff():
-    return get_user_model().objects.create_user("staff", password="x" * 12)
+    """A community manager of the test district's communities (manual grants are made within one's area)."""
+    from accounts.models import Membership, Role
+    from grids.tests.factories import test_district
+
+    user = get_user_model().objects.create_user("staff", password="x" * 12)
+    Membership.objects.create(user=user, role=Role.MANAGER, district=test_district())
+    return user
 
 
 def test_balance_is_the_sum_of_the_ledger(homes, staff):

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import Membership, Role
 from cogov import services
 from cogov.models import BoardEntry, Rating, Source
 from cogov.tests.factories import rule, small_community
@@ -24,6 +25,7 @@ def setup(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     community, homes = small_community(3)
     staff = get_user_model().objects.create_user("assessor", password="x" * 12)
+    Membership.objects.create(user=staff, role=Role.MANAGER, community=community)
     return community, homes, staff
 
 
