@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from common.testing import browser_login
 from grids.tests.factories import make_community
 from planning.models import Zone
-from planning.tests.factories import building, compound
+from planning.tests.factories import building, compound, zone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,3 +137,22 @@ def test_drawing_tools_and_zoom_buttons_speak_chinese(editor):
     expect(page.get_by_role("tooltip", name="点击放下第一个角点")).to_be_visible()
     actions = page.locator(".button-container", has=page.locator(".leaflet-pm-icon-polygon")).locator(".action-cancel")
     expect(actions).to_have_text("取消")
+
+
+def test_editing_a_zone_starts_in_the_drawing_mode_with_its_boundary(live_server, page, django_user_model):
+    community = make_community()
+    peace = compound(community, 50, 50, 450, 450, name="和平小区")
+    building(peace, 150, 150, 190, 170, households=6, residents=3)
+    z = zone(100, 100, 250, 250, name="和平东片")
+    django_user_model.objects.create_superuser("planner", password="x-long-password-1")
+    browser_login(page, live_server.url, "planner", "x-long-password-1")
+    page.goto(f"{live_server.url}/planning/zone/{z.pk}/edit/")
+    expect(page.locator("#zone-modes input[value=draw]")).to_be_checked()
+    expect(page.locator("input[name=name]")).to_have_value("和平东片")
+    expect(page.locator("#preview-stats")).to_have_attribute("data-state", "ready")
+    expect(stat(page, "households")).to_have_text("6")
+    page.fill("input[name=name]", "和平东片区")
+    page.click("#zone-form button[type=submit]")
+    page.wait_for_url(re.compile(rf".*/planning/zone/{z.pk}/$"))
+    z.refresh_from_db()
+    assert z.name == "和平东片区" and Zone.objects.count() == 1
