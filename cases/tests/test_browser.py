@@ -1,13 +1,14 @@
 """Browser: a grid worker reports a case on the mobile page with a photo; it is walked through to closed."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
+from accounts.models import Membership, Role
 from cases.models import Case, State
 from cases.tests.factories import jpeg, load_categories
 from grids.models import GridAssignment
-from grids.tests.factories import make_cells, make_community, point
+from grids.tests.factories import in_test_district, make_cells, make_community, point
 from responsibility.models import Party
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,12 +42,14 @@ def test_report_on_the_mobile_page_with_a_photo_and_walk_it_to_closed(
     west, _east = make_cells(community, 2, 1)
     worker = django_user_model.objects.create_user("gw", first_name="小王", password=PASSWORD)
     worker.user_permissions.add(*Permission.objects.filter(codename__in=["verify_case", "view_case"]))
+    in_test_district(worker)
     GridAssignment.objects.create(cell=west, worker=worker)
     disp = django_user_model.objects.create_user("disp", password=PASSWORD)
     disp.user_permissions.add(*Permission.objects.filter(codename__in=["dispatch_case", "view_case"]))
+    in_test_district(disp)
     Party.objects.create(kind=Party.Kind.DEPARTMENT, name="区环卫所")
     handler = django_user_model.objects.create_user("h1", password=PASSWORD)
-    handler.groups.add(Group.objects.create(name="区环卫所"))
+    Membership.objects.create(user=handler, role=Role.HANDLER, department="区环卫所")
     photo = tmp_path / "rubbish.jpg"
     photo.write_bytes(jpeg(size=(400, 300), gps=True).read())
 
