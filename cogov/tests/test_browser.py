@@ -35,8 +35,9 @@ def test_drill_down_from_district_to_grid_cell(live_server, page, django_user_mo
     page.locator("#units-chart").scroll_into_view_if_needed()
     # the bars are where they are shown once the chart is drawn at the size of its box (it redraws on a resize)
     page.wait_for_function(
-        "() => { const c = Chart.getChart('units-chart');"
-        " return !!c && c.width === c.canvas.clientWidth && c.height === c.canvas.clientHeight; }"
+        "() => { const c = Chart.getChart('units-chart'); if (!c) return false;"
+        " const r = c.canvas.getBoundingClientRect();"
+        " return Math.abs(c.width - r.width) < 1 && Math.abs(c.height - r.height) < 1; }"
     )
     box = page.locator("#units-chart").bounding_box()
     bar = page.evaluate(
