@@ -243,3 +243,20 @@ def test_the_handler_does_not_verify_their_own_work(scene):
         workflow.perform(case, "verify", scene["worker"])
     assert exc.value.code == "forbidden"
     assert "verify" not in [t.action for t in workflow.allowed_actions(case, scene["worker"])]
+
+
+def test_sending_a_case_on_checks_the_version_like_every_step(client, scene, django_user_model):
+    """改派 from the case page names the version it was made on: a stale page, or none, changes nothing."""
+    case = report(code="0501")
+    workflow.perform(case, "register", scene["disp"])
+    case = workflow.perform(case, "dispatch", scene["disp"], handler=Handler("department", party=scene["dept"]))
+    other = django_user_model.objects.create_user("h2", first_name="维修工")
+    stale = case.version - 1
+    client.force_login(scene["disp"])
+    for version in (stale, "", "x"):
+        client.post(f"/cases/{case.pk}/act/dispatch/", {"handler_other": f"user:{other.pk}", "version": version})
+        case.refresh_from_db()
+        assert case.handler_party == scene["dept"] and case.handler_user is None, version
+    client.post(f"/cases/{case.pk}/act/dispatch/", {"handler_other": f"user:{other.pk}", "version": case.version})
+    case.refresh_from_db()
+    assert case.handler_user == other
