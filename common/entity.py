@@ -9,8 +9,8 @@ personal fields masked, and write through the model's own clean(), so forms and 
 
 import django_filters
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.forms import Form, modelform_factory
 from django.shortcuts import redirect, render
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from leaflet.forms.widgets import LeafletWidget
 
+from accounts import policy
 from common import deletion
 from common.models import PersonalDataReveal
 from common.params import ParamError, parse_int, raw
@@ -119,7 +120,9 @@ class EntityMixin:
 
     def get_queryset(self):
         qs = self.entity.queryset()
-        return self.entity.scope(qs, self.request.user) if self.entity.scope else qs
+        if self.entity.scope:
+            qs = self.entity.scope(qs, self.request.user)
+        return policy.scope(self.request.user, "view", qs)  # outside the user's area: not found
 
     def get_template_names(self):
         e = self.entity
@@ -134,15 +137,22 @@ class EntityMixin:
             verbose_name_plural=e.model._meta.verbose_name_plural,
             list_url=reverse(e.url_name("list")),
             create_url=reverse(e.url_name("create")),
-            can_add=self.request.user.has_perm(e.perm("add")),
-            can_change=self.request.user.has_perm(e.perm("change")),
-            can_delete=self.request.user.has_perm(e.perm("delete")),
+            can_add=policy.may_somewhere(self.request.user, "add", e.model),
+            can_change=self.may("change"),
+            can_delete=self.may("delete"),
             api_url=reverse(f"api:{e.api}-list"),
         )
         return ctx
 
+    def may(self, action):
+        """May the user take `action` on the page's record (or, on a list, on some record)?"""
+        obj = getattr(self, "object", None)
+        if isinstance(obj, self.entity.model) and obj.pk:
+            return policy.allows(self.request.user, action, obj)
+        return policy.may_somewhere(self.request.user, action, self.entity.model)
+
     def dispatch(self, request, *args, **kwargs):
-        if not self.entity.public and not request.user.has_perm(self.entity.perm("view")):
+        if not self.entity.public and not policy.may_somewhere(request.user, "view", self.entity.model):
             if not request.user.is_authenticated:
                 from django.contrib.auth.views import redirect_to_login
 
@@ -228,33 +238,47 @@ class EntityDetail(EntityMixin, generic.DetailView):
         ctx = super().get_context_data(**kwargs)
         e = self.entity
         user = self.request.user
-        reveal = (
-            bool(e.personal)
-            and self.request.GET.get("reveal") == "1"
-            and user.has_perm(f"{e.app_label}.reveal_personal_data")
-        )
+        can_reveal = bool(e.personal) and policy.allows(user, f"{e.app_label}.reveal_personal_data", self.object)
+        reveal = can_reveal and self.request.GET.get("reveal") == "1"
         if reveal:
             PersonalDataReveal.objects.create(
                 user=user, model=f"{e.app_label}.{e.name}", object_id=str(self.object.pk), fields=",".join(e.personal)
             )
         ctx["reveal"] = reveal
-        ctx["can_reveal"] = bool(e.personal) and user.has_perm(f"{e.app_label}.reveal_personal_data")
+        ctx["can_reveal"] = can_reveal
         ctx["fields"] = [(e.label(f), e.value(self.object, f, reveal)) for f in e.detail_fields]
         geom = getattr(self.object, e.geom_field)
         ctx["geojson"] = geom.geojson if geom else "null"
         return ctx
 
 
-class EntityWriteMixin(EntityMixin, LoginRequiredMixin, PermissionRequiredMixin):
-    def get_permission_required(self):
-        return [self.entity.perm(self.perm_action)]
+class EntityWriteMixin(EntityMixin, LoginRequiredMixin, UserPassesTestMixin):
+    """Writes follow the access policy: the record must lie in the user's area before the change (otherwise 404
+    when they cannot read it, 403 when they can) and after it, with the fields the save derives (a building moved
+    into another community is refused and nothing is saved)."""
+
+    def test_func(self):
+        return policy.may_somewhere(self.request.user, self.perm_action, self.entity.model)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if not policy.allows(self.request.user, self.perm_action, obj):
+            raise PermissionDenied(policy.denied_message(self.perm_action, obj))
+        return obj
 
     def get_form_class(self):
         return self.entity.form_class()
 
     def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
+        try:
+            with transaction.atomic():
+                response = super().form_valid(form)
+                policy.require(self.request.user, self.perm_action, self.object)
+        except PermissionDenied as exc:
+            if self.perm_action == "add":
+                self.object = None
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
         messages.success(self.request, _("Saved %(obj)s.") % {"obj": self.object})
         return response
 

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.second_factor.SecondFactorMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -120,7 +121,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Permissions come from roles held with an area (accounts.backends): an account in a role group without a
+# membership, or given permissions directly, holds nothing (fail closed).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.PolicyBackend"]
 # Lockout after repeated failures (per username), sessions that expire.
 AXES_FAILURE_LIMIT = int(env("GRIDWORK_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(env("GRIDWORK_LOCKOUT_HOURS", "0.5"))
@@ -204,8 +207,8 @@ REST_FRAMEWORK = {
     # Bad query parameters are 400s naming the parameter; refused deletes are 409s naming what refers.
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Sessions only: the login page asks for the second factor; HTTP Basic would skip it.
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
 }
 SPECTACULAR_SETTINGS = {
