@@ -1,4 +1,5 @@
 from django.contrib.gis import admin
+from leaflet.admin import LeafletGeoAdmin
 
 from cases.models import Case, CaseEvent, Category, CategoryFamily, Notification, Open311Client
 
@@ -22,7 +23,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.GISModelAdmin):
+class CaseAdmin(LeafletGeoAdmin):
     list_display = ["id", "category", "state", "community", "cell", "created_at", "deadline_at"]
     list_filter = ["state", "kind", "category__family"]
     readonly_fields = ["state", "version", "community", "cell", "dispatched_at", "deadline_at", "closed_at"]

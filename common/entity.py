@@ -188,6 +188,14 @@ class EntityList(EntityMixin, generic.ListView):
         ctx["querystring"] = query.urlencode()
         ids = [obj.pk for obj in ctx["object_list"]]
         ctx["map_ids"] = ",".join(str(i) for i in ids)
+        page = ctx.get("page_obj")
+        ctx["map_config"] = {
+            "api": ctx["api_url"],
+            "query": ctx["querystring"],
+            "page": page.number if page else 1,
+            "pageSize": self.paginate_by,
+            "detail": reverse(e.url_name("detail"), args=[0]),
+        }
         ctx["export_url"] = reverse(e.url_name("export"))
         ctx["export_formats"] = EXPORT_FORMATS
         from layers.export import LABELS

@@ -138,6 +138,7 @@ def import_detail(request, pk):
             "report": report,
             "progress_url": reverse("layers:import-progress", args=[job.pk]),
             "preview_url": reverse("layers:import-preview", args=[job.pk]),
+            "config": {"preview": reverse("layers:import-preview", args=[job.pk])},
         },
     )
 

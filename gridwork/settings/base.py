@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.forms",
     "leaflet",
     "rest_framework",
     "rest_framework_gis",
@@ -247,13 +248,18 @@ AUDIT_EXCLUDE = []
 AUDITLOG_MASK_CALLABLE = "common.masking.mask_any"
 AUDITLOG_STORE_JSON_CHANGES = True
 
+# Form widgets are rendered with the site's templates, so templates/leaflet/ overrides django-leaflet's map widget.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 # Content-Security-Policy: scripts, styles and images from this site only (map tiles from the tile host).
-# Leaflet positions map parts with inline styles and django-leaflet writes an inline start-up script.
+# No inline script: pages hand data to their scripts through json_script, event handlers are attached by the
+# static scripts, and django-leaflet's maps and form widgets start from static/js/leaflet-maps.js (its templates
+# are overridden in templates/leaflet/). Leaflet positions map parts with inline styles, so styles keep them.
 _tile_host = "" if _tiles in ("", "none") else "/".join(_tiles.split("/")[:3])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"] + ([_tile_host.replace("{s}.", "*.")] if _tile_host else []),
         "connect-src": ["'self'"],

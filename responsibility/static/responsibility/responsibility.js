@@ -145,7 +145,7 @@
             l.options.className = "cell-shape";
             cells.addLayer(l);
             l.getElement() && l.getElement().classList.add("cell-shape");
-            l.bindTooltip(f.properties.code.slice(-3) + " · " + (primaryOf(f) || t.uncovered), { permanent: true, direction: "center", className: "cell-label" });
+            l.bindTooltip(esc(f.properties.code.slice(-3) + " · " + (primaryOf(f) || t.uncovered)), { permanent: true, direction: "center", className: "cell-label" });
             l.on("click", function () {
               if (selected[f.id]) delete selected[f.id]; else selected[f.id] = true;
               styleCell(l);
@@ -219,6 +219,11 @@
     });
     var drawn = null;
     var kind = form.elements.kind;
+    if (form.elements.community_switch) {
+      form.elements.community_switch.addEventListener("change", function (ev) {
+        window.location.search = "?community=" + encodeURIComponent(ev.target.value);
+      });
+    }
     function setKind() {
       var road = kind.value === "road";
       document.querySelectorAll(".road-only").forEach(function (el) { el.style.display = road ? "" : "none"; });
