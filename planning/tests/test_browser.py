@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from common.testing import browser_login
 from grids.models import Household
-from grids.tests.factories import make_community
+from grids.tests.factories import in_test_district, make_community
 from planning.consent import record_vote
 from planning.models import Comment, Item, Project, Stage, Vote, Zone
 from planning.tests.factories import building, compound, eligible_setup
@@ -93,6 +93,7 @@ def test_worker_records_votes_on_the_map_of_households_not_yet_voted(live_server
     Household.objects.update(head_name="欧阳秀英", phone="13900001111")
     worker = django_user_model.objects.create_user("worker", password="x-long-password-1")
     worker.user_permissions.add(*Permission.objects.filter(codename__in=["add_vote", "view_project"]))
+    in_test_district(worker)
     browser_login(page, live_server.url, "worker", "x-long-password-1")
     page.goto(f"{live_server.url}/planning/project/{project.pk}/survey/")
     page.wait_for_selector("#survey-map[data-loaded=pending]")
