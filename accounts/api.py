@@ -95,9 +95,7 @@ class PolicyViewSetMixin:
 
     def guarded_save(self, serializer, action, **extra):
         try:
-            with transaction.atomic():
-                instance = self.save_instance(serializer, **extra)
-                policy.require(self.request.user, action, instance)
+            instance = policy.save_checked(self.request.user, action, lambda: self.save_instance(serializer, **extra))
         except DjangoPermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc) or None)
         # Answer with the record as the list reads it (annotations such as counts included).

@@ -95,5 +95,6 @@ class Membership(TimeStampedModel):
 
         group, _created = Group.objects.get_or_create(name=ROLE_GROUPS[self.role])
         self.user.groups.add(group)
-        for attr in ("_policy_grants", "_perm_cache", "_group_perm_cache", "_user_perm_cache"):
-            self.user.__dict__.pop(attr, None)
+        from accounts import policy
+
+        policy.forget(self.user)

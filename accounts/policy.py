@@ -13,28 +13,23 @@ imports no app. Every API viewset, page, export and service that reads or writes
     policy.scope(user, "change", queryset)     # the records of the queryset the user may change
     policy.allows(user, "change", obj)          # one record (read from the database: derived fields count)
     policy.require(user, "change", obj)         # the same, raising PermissionDenied with the reason
-    with policy.guarded_write(user, "change", obj_or_none):   # checks the area before and after a save
-        ...
+    policy.save_checked(user, "change", save)   # a save in one transaction, refused when it lands outside the area
 
 Actions are "view", "add", "change", "delete" (the model's own permissions) or a full permission name such as
 "cases.dispatch_case" or "grids.reveal_personal_data".
 """
 
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import ROLE_GROUPS, Membership, Role
 
-ACTIONS = ("view", "add", "change", "delete")
-LEVELS = ("district", "street", "community", "cell")
 NOTHING = Q(pk__in=[])
 
 
@@ -116,6 +111,7 @@ class Grant:
     cell: int | None = None
     household: int | None = None
     department: str = ""
+    unit_boundary: object = field(default=None, repr=False, compare=False)  # read once, for geometry-placed models
 
     @property
     def level(self):
@@ -145,10 +141,6 @@ class Grants:
         for grant in self.grants:
             held |= self.role_perms.get(grant.role, set())
         return held
-
-    @cached_property
-    def roles(self):
-        return {g.role for g in self.grants}
 
 
 def role_permissions():
@@ -232,9 +224,10 @@ def grants_of(user) -> Grants:
 
 
 def forget(user):
-    """Drop the grants read for this user object (after their memberships change)."""
-    if hasattr(user, "_policy_grants"):
-        del user._policy_grants
+    """Drop what was read for this user object (after their memberships change): the grants and Django's
+    permission caches."""
+    for attr in ("_policy_grants", "_perm_cache", "_group_perm_cache", "_user_perm_cache", "_policy_all_perms"):
+        user.__dict__.pop(attr, None)
 
 
 def is_admin(user):
@@ -284,7 +277,9 @@ def _grant_q(place, grant, action):
         if path:
             return Q(**{path: getattr(grant, level)})
         if place.geometry:
-            boundary = _unit_boundary(level, getattr(grant, level))
+            if grant.unit_boundary is None:
+                grant.unit_boundary = _unit_boundary(level, getattr(grant, level))
+            boundary = grant.unit_boundary
             if boundary is None:
                 return NOTHING
             lookup = "intersects" if action == "view" else "coveredby"
@@ -385,28 +380,14 @@ def require(user, action, obj):
         raise PermissionDenied(denied_message(action, obj))
 
 
-@contextmanager
-def guarded_write(user, action, obj=None):
-    """Check a write on both sides: before it (the record's current area, for change and delete) and after it
-    (the area it was moved to or created in, derived fields included), all in one transaction — a refused write
-    leaves nothing behind.
-
-        with guarded_write(user, "change", instance) as check:
-            instance = serializer.save()
-            check(instance)
-    """
-    if obj is not None and obj.pk is not None:
-        require(user, action, obj)
+def save_checked(user, action, save):
+    """Run `save()` (which returns the saved record) in one transaction and check the record as the database now
+    holds it — with the community and cell its geometry gave it — against the user's area; refused, nothing stays.
+    The record's area before the change is checked by the caller when it looks the record up."""
     with transaction.atomic():
-        checked = []
-
-        def check(saved):
-            checked.append(saved)
-            require(user, action, saved)
-
-        yield check
-        if action in ("add", "change") and not checked and obj is not None:
-            require(user, action, obj)
+        saved = save()
+        require(user, action, saved)
+    return saved
 
 
 def may_link_user_accounts(user):
@@ -415,18 +396,3 @@ def may_link_user_accounts(user):
 
 
 PUBLIC_READ = frozenset({"view"})
-
-__all__ = [
-    "ACTIONS",
-    "Place",
-    "PUBLIC_READ",
-    "register",
-    "scope",
-    "allows",
-    "require",
-    "guarded_write",
-    "may_somewhere",
-    "area_q",
-    "grants_of",
-    "is_admin",
-]

@@ -279,9 +279,14 @@ class EntityWriteMixin(EntityMixin, LoginRequiredMixin, UserPassesTestMixin):
 
     def form_valid(self, form):
         try:
-            with transaction.atomic():
-                response = super().form_valid(form)
-                policy.require(self.request.user, self.perm_action, self.object)
+            response = None
+
+            def save():
+                nonlocal response
+                response = super(EntityWriteMixin, self).form_valid(form)
+                return self.object
+
+            policy.save_checked(self.request.user, self.perm_action, save)
         except PermissionDenied as exc:
             if self.perm_action == "add":
                 self.object = None
