@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from accounts import policy
 from common.entity import EntityDetail
 from common.params import ParamError, parse_float, parse_int
 from grids import split
@@ -51,8 +50,7 @@ def may_split(user, community=None):
         return False
     if community is None:
         return True
-    chain = {"district": community.street.district_id, "street": community.street_id, "community": community.pk}
-    return all(policy.reaches(user, perm, **chain) for perm in SPLIT_PERMISSIONS)
+    return all(community.reached_by(user, perm) for perm in SPLIT_PERMISSIONS)
 
 
 class CommunityDetail(EntityDetail):
