@@ -28,7 +28,8 @@ BLACK = ["楼道堆放杂物", "乱扔垃圾", "占用绿地种菜", "私拉电�
 
 
 def _moment(day):
-    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+    """Ten in the morning of that day, or now if that is still to come (a demo loaded before ten today)."""
+    return min(timezone.make_aware(datetime.combine(day, time(10, 0))), timezone.now())
 
 
 @transaction.atomic
