@@ -10,6 +10,10 @@ class AssetsConfig(AppConfig):
         from assets import access
 
         access.register_all()
+        from assets import dashboard
+        from common import dashboard as dashboard_sections
+
+        dashboard_sections.register("assets", dashboard.section, order=10)
         from django.apps import apps
 
         if apps.is_installed("layers"):

@@ -10,3 +10,7 @@ class CasesConfig(AppConfig):
         from cases import access
 
         access.register_all()
+        from cases import dashboard
+        from common import dashboard as dashboard_sections
+
+        dashboard_sections.register("cases", dashboard.section, order=30)

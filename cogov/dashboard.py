@@ -1,22 +1,20 @@
 """The managers' dashboard: figures for a district, street, community or grid cell over a period.
 
 Every figure is one aggregate query (grouped by grid cell or by the child unit for the map and the chart).
-Figures of other apps come through their services: adoption and sanitation coverage from `assets`; sections for
-cases and renovation planning are plugged in through PROVIDERS when those apps offer a `dashboard_figures`
-function (see `_providers`); renovation zones with stage and consent rate come from `planning`.
+The households and points figures are this app's own; the sections of other apps (assets, planning, cases, …)
+are registered by those apps in common.dashboard (see its docstring for how to add one).
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from cogov.models import LedgerEntry, Source
+from common import dashboard as dashboard_sections
 from common.params import parse_date_range
 from grids.models import Community, District, GridCell, Household, Street
 
@@ -31,7 +29,6 @@ HOUSEHOLD_PATH = {
 }
 CELL_PATH = {"district": "community__street__district", "street": "community__street", "community": "community"}
 CHILD = {"district": "street", "street": "community", "community": "cell"}
-SANITATION_TYPES = [("03", "01"), ("03", "02"), ("03", "04")]  # garbage bins, collection points, public toilets
 DEFAULT_RADIUS_M = 200
 MAX_PERIOD_DAYS = 366 * 10
 
@@ -173,7 +170,7 @@ def figures(scope, period, radius_m=DEFAULT_RADIUS_M):
         points=_points(scope.entries, period),
         points_previous=_points(scope.entries, period.previous),
     )
-    result.extra = [_rows_with_change(s) for s in (p(scope, period, radius_m) for p in _providers()) if s]
+    result.extra = [_rows_with_change(s) for s in dashboard_sections.computed(scope, period, radius_m)]
     return result
 
 
@@ -289,83 +286,3 @@ def cell_map(scope, period):
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-# --- sections from other apps ------------------------------------------------------------------------
-
-
-def assets_section(scope, period, radius_m):
-    """Adoption coverage (adopted share of green area) and sanitation coverage (households within radius_m of a
-    garbage point or public toilet), through the assets app's own services."""
-    if not apps.is_installed("assets"):
-        return None
-    from assets import services as asset_services
-    from assets.models import AssetType
-
-    cells = scope.cells
-    adoption = asset_services.adoption_coverage(cells, day=period.end)
-    green = sum(r.green_m2 for r in adoption)
-    adopted = sum(r.adopted_m2 for r in adoption)
-    q = Q()
-    for fam, code in SANITATION_TYPES:
-        q |= Q(family__code=fam, code=code)
-    types = AssetType.objects.filter(q)
-    rows, _uncovered = asset_services.service_area(types, radius_m, cells)
-    households = sum(r.households for r in rows)
-    covered = sum(r.covered for r in rows)
-    return {
-        "title": _("Adoption and sanitation"),
-        "rows": [
-            (_("Green area (m²)"), round(green, 1)),
-            (_("Adopted green area (m²)"), round(adopted, 1)),
-            (_("Adoption coverage (%)"), _rate(adopted, green)),
-            (_("Households near a garbage point or toilet"), covered),
-            (_("Sanitation coverage within %(r)s m (%%)") % {"r": radius_m}, _rate(covered, households)),
-        ],
-    }
-
-
-def _app_provider(app_label):
-    """Apps such as cases and planning add a section by offering
-    ``<app>.dashboard.dashboard_figures(households, cells, start, end)``
-    returning {"title": …, "rows": [(label, value)]}.
-    """
-
-    def provider(scope, period, radius_m):
-        if not apps.is_installed(app_label):
-            return None
-        try:
-            module = __import__(f"{app_label}.dashboard", fromlist=["dashboard_figures"])
-        except ImportError:
-            return None
-        fn = getattr(module, "dashboard_figures", None)
-        return fn(scope.households, scope.cells, period.start, period.end) if fn else None
-
-    return provider
-
-
-def planning_section(scope, period, radius_m):
-    """Renovation zones touching the unit: each project's stage and consent rate (by households), through the
-    planning app's consent service."""
-    if not apps.is_installed("planning"):
-        return None
-    from planning.consent import consent
-    from planning.models import Project
-
-    projects = (
-        Project.objects.filter(zone__boundary__intersects=scope.obj.boundary)
-        .select_related("zone")
-        .order_by("zone__name", "name")
-    )
-    rows = []
-    for project in projects[:50]:
-        c = consent(project, project.zone.boundary)
-        label = f"{project.zone.name} · {project.name} · {project.get_stage_display()}"
-        rows.append((label, c.by_households_pct if c.households else None))
-    if not rows:
-        return None
-    return {"title": _("Renovation zones: consent rate by households (%)"), "rows": rows}
-
-
-def _providers():
-    return [assets_section, planning_section, _app_provider("cases")]

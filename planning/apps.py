@@ -10,6 +10,10 @@ class PlanningConfig(AppConfig):
         from planning import access
 
         access.register_all()
+        from common import dashboard as dashboard_sections
+        from planning import dashboard
+
+        dashboard_sections.register("planning", dashboard.section, order=20)
         # Demolition plans can be imported from a file (Shapefile, GeoPackage, GeoJSON…) with the layers app.
         if apps.is_installed("layers"):
             from layers.targets import Target, register
