@@ -10,6 +10,12 @@ class AssetsConfig(AppConfig):
         from assets import access
 
         access.register_all()
+        from django.apps import apps as installed
+
+        if installed.is_installed("ogc"):
+            from assets import ogc as ogc_collections
+
+            ogc_collections.register_collections()
         from assets import dashboard
         from common import dashboard as dashboard_sections
 

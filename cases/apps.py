@@ -10,6 +10,12 @@ class CasesConfig(AppConfig):
         from cases import access
 
         access.register_all()
+        from django.apps import apps as installed
+
+        if installed.is_installed("ogc"):
+            from cases import ogc as ogc_collections
+
+            ogc_collections.register_collections()
         from cases import dashboard
         from common import dashboard as dashboard_sections
 

@@ -10,3 +10,9 @@ class GridsConfig(AppConfig):
         from grids import access
 
         access.register_all()
+        from django.apps import apps
+
+        if apps.is_installed("ogc"):
+            from grids import ogc as ogc_collections
+
+            ogc_collections.register_collections()

@@ -11,5 +11,11 @@ class LayersConfig(AppConfig):
         from layers import access
 
         access.register_all()
+        from django.apps import apps as installed
+
+        if installed.is_installed("ogc"):
+            from layers import ogc as ogc_collections
+
+            ogc_collections.register_collections()
         # Built-in import targets and tile layers; other apps register theirs in their own ready().
         from layers import builtin  # noqa: F401

@@ -10,6 +10,12 @@ class PlanningConfig(AppConfig):
         from planning import access
 
         access.register_all()
+        from django.apps import apps as installed
+
+        if installed.is_installed("ogc"):
+            from planning import ogc as ogc_collections
+
+            ogc_collections.register_collections()
         from common import dashboard as dashboard_sections
         from planning import dashboard
 

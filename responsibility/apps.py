@@ -10,6 +10,12 @@ class ResponsibilityConfig(AppConfig):
         from responsibility import access
 
         access.register_all()
+        from django.apps import apps as installed
+
+        if installed.is_installed("ogc"):
+            from responsibility import ogc as ogc_collections
+
+            ogc_collections.register_collections()
         from django.apps import apps
 
         if apps.is_installed("layers"):

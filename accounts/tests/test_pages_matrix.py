@@ -111,6 +111,12 @@ PAGES = {
     "cogov:points-reverse": Page(post_only=True, obj="household"),
     "cogov:points-redeem": Page(post_only=True, obj="household"),
     "cogov:points-return": Page(post_only=True, obj="household"),
+    "ogc:landing": Page(ALL),
+    "ogc:conformance": Page(ALL),
+    "ogc:collections": Page(ALL),
+    "ogc:collection": Page(ALL, kwargs=(("collection_id", "cells"),)),
+    "ogc:items": Page(ALL, kwargs=(("collection_id", "cells"),)),
+    "ogc:item": Page(ALL, obj="gridcell", public=True, kwargs=(("collection_id", "cells"), ("fid", "obj"))),
 }
 ENTITY_ACTIONS = {
     "list": "view",

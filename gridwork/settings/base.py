@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cases",
     "planning",
     "cogov",
+    "ogc",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +233,10 @@ LAYERS = {
     # Green coverage: a pixel is green when its NDVI is above this value.
     "NDVI_THRESHOLD": float(env("GRIDWORK_NDVI_THRESHOLD", "0.3")),
 }
+
+# OGC API Features (/ogc/): the CRSs offered besides CRS84 and EPSG:4326, by EPSG code: CGCS2000 and the city's
+# 3-degree Gauss-Krüger zone (4547: CM 114°E, the demo city's).
+OGC_SRIDS = [int(code) for code in env("GRIDWORK_OGC_CRS", "4490,4547").split(",") if code.strip()]
 
 # Renovation planning: eligibility thresholds (built before, storeys, consent share, fee collection).
 PLANNING = {
