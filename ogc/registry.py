@@ -49,7 +49,7 @@ class Collection:
             return True
         if not user.is_authenticated:
             return False
-        return policy.holds(user, self.view_perm or policy.perm_name(self.model, "view"))
+        return is_staff(user) and policy.holds(user, self.view_perm or policy.perm_name(self.model, "view"))
 
     def features_for(self, user):
         qs = self.queryset()
@@ -61,6 +61,13 @@ class Collection:
 
     def writable_by(self, user, action) -> bool:
         return bool(self.editable) and user.is_authenticated and policy.may_somewhere(user, action, self.model)
+
+
+def is_staff(user):
+    """Administrators and those with a role over a unit or a department (not residents, whose only area is their
+    own household)."""
+    grants = policy.grants_of(user)
+    return grants.admin or any(g.level or g.department for g in grants.grants)
 
 
 COLLECTIONS: dict[str, Collection] = {}

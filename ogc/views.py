@@ -10,6 +10,8 @@ import json
 from datetime import datetime, time
 from urllib.parse import urlencode
 
+import shapely
+import shapely.ops
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc, Transform
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -27,6 +29,7 @@ from rest_framework.views import APIView
 
 from accounts import policy
 from common import deletion
+from common.geometry import as_multipolygon
 from common.params import ParamError, date_value, parse_int, shown
 from ogc import crs, registry
 
@@ -384,15 +387,13 @@ def read_geometry(request, feature):
     if not isinstance(geometry, dict):
         raise exceptions.ValidationError({"geometry": [_("Send a GeoJSON geometry.")]})
     try:
-        geom = GEOSGeometry(json.dumps(geometry), srid=srid)
+        geom = GEOSGeometry(json.dumps(geometry))
+        geom.srid = srid
     except (GEOSException, ValueError, TypeError):
         raise exceptions.ValidationError({"geometry": [_("This is not a GeoJSON geometry.")]}) from None
     if flip:
-        from django.contrib.gis.geos import GEOSGeometry as G
-        from shapely import from_wkb, ops, to_wkb
-
-        flipped = ops.transform(lambda x, y, z=None: (y, x), from_wkb(bytes(geom.wkb)))
-        geom = G(memoryview(to_wkb(flipped)), srid=srid)
+        flipped = shapely.ops.transform(lambda x, y, z=None: (y, x), shapely.from_wkb(bytes(geom.wkb)))
+        geom = GEOSGeometry(memoryview(shapely.to_wkb(flipped)), srid=srid)
     if srid != 4326:
         geom.transform(4326)
     return geom
@@ -401,11 +402,19 @@ def read_geometry(request, feature):
 def write(request, collection, obj, feature, action, *, partial):
     props = feature.get("properties") or {}
     unknown = [k for k in props if k not in collection.editable and k not in collection.properties]
-    if unknown:
+    if unknown and not collection.json_properties:
         raise exceptions.ValidationError({shown(unknown[0]): [_("Not a property of this collection.")]})
     if "geometry" in feature or not partial:
         geom = read_geometry(request, feature)
-        setattr(obj, collection.geometry, geom)
+        field = obj._meta.get_field(collection.geometry)
+        if getattr(field, "geom_type", None) == "MULTIPOLYGON":
+            geom = as_multipolygon(geom)
+        try:
+            setattr(obj, collection.geometry, geom)
+        except TypeError:
+            raise exceptions.ValidationError(
+                {"geometry": [_("A %(kind)s geometry is expected here.") % {"kind": field.geom_type.title()}]}
+            ) from None
     for name, field_name in collection.editable.items():
         if name in props:
             setattr(obj, field_name, props[name])
