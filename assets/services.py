@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import GeometryDistance, Transform
 from django.contrib.gis.geos import Point
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, Exists, FloatField, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -145,7 +145,7 @@ def _household_counts(cells, types, radius_m, srid, lat):
         srid,
         float(radius_m),
     )
-    with connection.cursor() as cur:
+    with connections[cells.db].cursor() as cur:  # where the router reads the cells (the replica, for a public read)
         cur.execute(sql, params)
         return {cell_id: (n, covered) for cell_id, n, covered in cur.fetchall()}
 

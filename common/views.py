@@ -1,6 +1,8 @@
 from django.db import connection
 from django.http import JsonResponse
 
+from gridwork import replica
+
 
 def healthz(request):
     """Database and PostGIS versions; 503 when the database does not answer."""
@@ -10,7 +12,11 @@ def healthz(request):
             pg, postgis, postgis_full = cur.fetchone()
     except Exception as exc:  # the health check must answer whatever the failure
         return JsonResponse({"status": "error", "database": None, "error": exc.__class__.__name__}, status=503)
-    return JsonResponse({"status": "ok", "database": pg, "postgis": postgis, "postgis_full": postgis_full})
+    data = {"status": "ok", "database": pg, "postgis": postgis, "postgis_full": postgis_full}
+    # With a read replica: whether reads go there, its state and lag (a standby that is down does not make the
+    # app unhealthy: reads go to the primary meanwhile).
+    data.update(replica.health_report())
+    return JsonResponse(data)
 
 
 def rate_limited(request, exception):

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Transform
 from django.contrib.gis.geos import Polygon
-from django.db import connection
+from django.db import connections
 from django.db.models import F, Func
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
@@ -83,7 +83,8 @@ def tile_sql(layer, z, x, y):
 
 def render_tile(layer, z, x, y):
     sql, params = tile_sql(layer, z, x, y)
-    with connection.cursor() as cur:
+    # On the database the router reads the layer from (the read replica when the request may use it).
+    with connections[layer.queryset().db].cursor() as cur:
         cur.execute(sql, params)
         data = cur.fetchone()[0]
     return bytes(data or b"")

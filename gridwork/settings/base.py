@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",
     "common.params.ParamErrorMiddleware",
+    # Last: where the view's reads go (gridwork/replica.py); inert without DATABASE_REPLICA_URL.
+    "gridwork.replica.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "gridwork.urls"
@@ -115,6 +117,54 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["options"] = (
     DATABASES["default"]["OPTIONS"].get("options", "") + f" -c jit={env('DATABASE_JIT', 'off')}"
 ).strip()
+# Read replica: with DATABASE_REPLICA_URL (./dev replica prints one), GET requests of the views named in
+# REPLICA["VIEWS"] read from that streaming standby, everything else (and a client's reads for PIN_S seconds after
+# it wrote) from the primary; a standby that is down or lags more than MAX_LAG_S is passed over within the same
+# request (gridwork/replica.py, README "Several machines"). Without DATABASE_REPLICA_URL nothing changes.
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            env("DATABASE_REPLICA_URL"),
+            engine="django.contrib.gis.db.backends.postgis",
+            conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"]["OPTIONS"],
+        "connect_timeout": int(env("GRIDWORK_REPLICA_CONNECT_TIMEOUT_S", "2")),
+    }
+DATABASE_ROUTERS = ["gridwork.replica.ReplicaRouter"]
+REPLICA = {
+    "MAX_LAG_S": float(env("GRIDWORK_REPLICA_MAX_LAG_S", "10")),
+    # As long as the lag allowed: a client that wrote reads its write wherever its next reads go.
+    "PIN_S": int(float(env("GRIDWORK_REPLICA_PIN_S", env("GRIDWORK_REPLICA_MAX_LAG_S", "10")))),
+    "CHECK_S": float(env("GRIDWORK_REPLICA_CHECK_S", "1")),
+    "RETRY_S": float(env("GRIDWORK_REPLICA_RETRY_S", "5")),
+    # URL names (shell patterns) of the read-only work: public facility map and its API, vector and raster tiles,
+    # Open311 reads, OGC API reads, dashboard figures and exports. Only their GET and HEAD requests.
+    "VIEWS": [
+        "assets:map",
+        "api:asset-*",
+        "api:assettype-*",
+        "api:assetfamily-*",
+        "api:service-area-*",
+        "api:adoption-coverage-*",
+        "vector-tile",
+        "layers:raster-tile",
+        "open311-services",
+        "open311-requests",
+        "open311-request",
+        "ogc:*",
+        "cogov:dashboard",
+        "cogov:dashboard-export",
+        "cases:stats",
+        "responsibility:coverage-export",
+        "accounts:audit-export",
+    ],
+    # Always read on the primary: sessions, accounts and roles, lockouts, second factors.
+    "PRIMARY_APPS": ["sessions", "auth", "accounts", "axes", "otp_totp", "otp_static"],
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
