@@ -4,6 +4,7 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.filters import InBBoxFilter
@@ -42,10 +43,40 @@ class StrictPageParams:
         return self.page_size
 
 
+GEOJSON = "application/geo+json"
+
+
+class GeoJSONRenderer(JSONRenderer):
+    """JSON under the GeoJSON media type (RFC 7946), for clients that ask for application/geo+json."""
+
+    media_type = GEOJSON
+    format = "geojson"
+
+
+def asks_plain_json(request):
+    """The client named application/json and not GeoJSON: it keeps getting application/json."""
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return "application/json" in accept and GEOJSON not in accept
+
+
 class GeoPagination(StrictPageParams, GeoJsonPagination):
+    """GeoJSON pages answered as application/geo+json (application/json to clients asking for it), with RFC 8288
+    Link headers (rel="next", rel="prev") besides the next/previous members, for clients that page by header."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        links = [(self.get_next_link(), "next"), (self.get_previous_link(), "prev")]
+        header = ", ".join(f'<{url}>; rel="{rel}"' for url, rel in links if url)
+        if header:
+            response["Link"] = header
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if isinstance(renderer, JSONRenderer) and not asks_plain_json(self.request):
+            response.content_type = GEOJSON
+        return response
 
 
 class Pagination(StrictPageParams, PageNumberPagination):

@@ -56,9 +56,10 @@ def export_response(*, name, fmt, srid, columns, rows):
     if fmt == "csv":
         buf = io.StringIO()
         out = csv.writer(buf)
-        out.writerow([*header, "wkt"])
+        # The CRS of the wkt column on every row (and in the file name): a CSV has no other place for it.
+        out.writerow([*header, "wkt", "crs"])
         for pk, geom, values in rows:
-            out.writerow([pk, *[plain(v) for v in values], geom.wkt if geom else ""])
+            out.writerow([pk, *[plain(v) for v in values], geom.wkt if geom else "", f"EPSG:{srid}"])
         body = ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM lets spreadsheet programs see UTF-8
     elif fmt == "xlsx":
         wb = Workbook()
@@ -73,7 +74,9 @@ def export_response(*, name, fmt, srid, columns, rows):
     else:
         body = write_ogr(name, driver, fmt, srid, header, rows)
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}{ext}"'
+    stem = f"{name}_EPSG{srid}" if fmt in ("csv", "xlsx") else name
+    response["Content-Disposition"] = f'attachment; filename="{stem}{ext}"'
+    response["Content-Crs"] = f"<http://www.opengis.net/def/crs/EPSG/0/{srid}>"
     return response
 
 
@@ -101,6 +104,8 @@ def write_ogr(name, driver, fmt, srid, header, rows):
             crs=f"EPSG:{srid}",
             layer=name,
             encoding="UTF-8" if fmt == "shp" else None,
+            # GeoPackage 1.2, which GDAL 3.6 and older QGIS read without a warning (GDAL 3.7+ writes 1.4).
+            dataset_options={"VERSION": "1.2"} if fmt == "gpkg" else None,
         )
         if fmt != "shp":
             return path.read_bytes()

@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions
 from rest_framework.views import APIView
 
@@ -98,6 +100,32 @@ def self_links(request, media):
     ]
 
 
+def query(name, description, kind=OpenApiTypes.STR):
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
+
+
+F_PARAM = query("f", "json or html")
+CRS_PARAM = query("crs", "CRS of the answer, an OGC URI (CRS84 by default)")
+ITEM_PARAMS = [
+    F_PARAM,
+    CRS_PARAM,
+    query("limit", f"features per page (at most {MAX_LIMIT})", OpenApiTypes.INT),
+    query("offset", "features to skip", OpenApiTypes.INT),
+    query("bbox", "lower left and upper right corner (four or six numbers)"),
+    query("bbox-crs", "CRS of bbox, an OGC URI (CRS84 by default)"),
+    query("datetime", "an instant or start/end (RFC 3339, .. for open)"),
+]
+
+
+def read(operation):
+    return extend_schema(
+        tags=["ogc"], operation_id=operation, parameters=[F_PARAM], responses={200: OpenApiTypes.OBJECT}
+    )
+
+
+WRITE = extend_schema(tags=["ogc"], request=OpenApiTypes.OBJECT, responses={201: None, 204: None})
+
+
 class OgcView(APIView):
     permission_classes = [permissions.AllowAny]
 
@@ -108,6 +136,7 @@ class OgcView(APIView):
         return found
 
 
+@extend_schema_view(get=read("ogc_landing"))
 class Landing(OgcView):
     def get(self, request):
         data = {
@@ -122,6 +151,7 @@ class Landing(OgcView):
         return answer(request, data, "ogc/landing.html")
 
 
+@extend_schema_view(get=read("ogc_conformance"))
 class Conformance(OgcView):
     def get(self, request):
         return answer(request, {"conformsTo": CONFORMANCE}, "ogc/conformance.html")
@@ -158,6 +188,7 @@ def describe(request, collection, user):
     return data
 
 
+@extend_schema_view(get=read("ogc_collections"))
 class Collections(OgcView):
     def get(self, request):
         data = {
@@ -167,6 +198,7 @@ class Collections(OgcView):
         return answer(request, data, "ogc/collections.html")
 
 
+@extend_schema_view(get=read("ogc_collection"))
 class CollectionView(OgcView):
     def get(self, request, collection_id):
         collection = self.collection(request, collection_id)
@@ -300,6 +332,12 @@ def page_rows(collection, qs, srid, flip, offset, limit):
     )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        tags=["ogc"], operation_id="ogc_items", parameters=ITEM_PARAMS, responses={200: OpenApiTypes.OBJECT}
+    ),
+    post=WRITE,
+)
 class Items(OgcView):
     def get(self, request, collection_id):
         collection = self.collection(request, collection_id)
@@ -437,6 +475,14 @@ def write(request, collection, obj, feature, action, *, partial):
         raise exceptions.PermissionDenied(str(exc) or None)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        tags=["ogc"], operation_id="ogc_item", parameters=[F_PARAM, CRS_PARAM], responses={200: OpenApiTypes.OBJECT}
+    ),
+    put=WRITE,
+    patch=WRITE,
+    delete=extend_schema(tags=["ogc"], responses={204: None}),
+)
 class Item(OgcView):
     def lookup(self, request, collection_id, fid, action="view"):
         collection = self.collection(request, collection_id)
