@@ -259,6 +259,8 @@ class Case(TimeStampedModel):
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True, editable=False, db_index=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     reports = models.PositiveIntegerField(_("reports"), default=1, editable=False)
+    # The id a phone gave the report when it was made (offline, queued): sending it again answers the same case.
+    client_id = models.UUIDField(_("client id"), unique=True, null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -373,6 +375,8 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     note = models.TextField(_("note"), blank=True, validators=[MaxLengthValidator(1000)])
     handler = models.CharField(_("handler"), max_length=120, blank=True)
+    # The id a phone gave the step (a verification made offline): sending it again takes no second step.
+    client_id = models.UUIDField(_("client id"), unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case event")

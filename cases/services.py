@@ -1,9 +1,10 @@
 """Case intake, duplicate search and the on-time closure figures."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, Q, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
@@ -12,6 +13,23 @@ from django.utils.translation import gettext as _
 from cases.models import CLOCK_STATES, Case, CaseEvent, CasePhoto, Category, State
 
 DUPLICATE_RADIUS_M = 50
+# An exact duplicate: the same reporter, the same category, within this distance and time of their last report.
+EXACT_DUPLICATE_RADIUS_M = 20
+EXACT_DUPLICATE_MINUTES = 10
+
+
+class DuplicateReport(ValidationError):
+    """The reporter sent the same report a moment ago: `case` is the one that exists."""
+
+    def __init__(self, case):
+        self.case = case
+        super().__init__(
+            {
+                "category": _("You reported %(category)s here %(minutes)s minutes ago or less: that is case %(id)s.")
+                % {"category": case.category, "minutes": EXACT_DUPLICATE_MINUTES, "id": case.pk}
+            },
+            code="duplicate",
+        )
 
 
 @dataclass
@@ -28,6 +46,7 @@ class Report:
     photos: tuple = ()
     source: str = "web"
     household: object = None  # for a good deed: the household the points go to
+    client_id: object = None  # the id the reporter's phone gave the report (a retry answers the same case)
 
 
 def category_by_code(code):
@@ -54,6 +73,7 @@ def submit(report):
         asset=report.asset,
         source=report.source,
         household=report.household,
+        client_id=report.client_id,
     )
     errors = {}
     try:
@@ -66,6 +86,9 @@ def submit(report):
         errors["photos"] = exc.messages
     if errors:
         raise ValidationError(errors)
+    same = exact_duplicate(case)
+    if same is not None:
+        raise DuplicateReport(same)
     case.grid_worker_id = primary_worker_id(case.cell)
     with transaction.atomic():
         case.save()
@@ -74,6 +97,47 @@ def submit(report):
         )
         for image in images:
             CasePhoto.objects.create(case=case, event=event, image=image)
+    return case
+
+
+def exact_duplicate(case, now=None):
+    """The signed-in reporter's own case of the same category within 20 m made in the last 10 minutes, if any."""
+    if not case.reporter_id:
+        return None
+    since = (now or timezone.now()) - timedelta(minutes=EXACT_DUPLICATE_MINUTES)
+    return (
+        Case.objects.filter(reporter_id=case.reporter_id, category_id=case.category_id, created_at__gte=since)
+        .near(case.location, EXACT_DUPLICATE_RADIUS_M)
+        .select_related("category")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def submit_once(report):
+    """`submit` for a report carrying a client id: the same id answers the case it made (created is False), also
+    when two copies arrive at once. Returns (case, created). An id already used by someone else is refused."""
+    if report.client_id is None:
+        return submit(report), True
+    existing = replayed(report)
+    if existing is not None:
+        return existing, False
+    try:
+        return submit(report), True
+    except IntegrityError:
+        existing = replayed(report)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def replayed(report):
+    case = Case.objects.filter(client_id=report.client_id).select_related("category").first()
+    if case is None:
+        return None
+    reporter_id = report.reporter.pk if report.reporter and report.reporter.is_authenticated else None
+    if case.reporter_id != reporter_id or reporter_id is None:
+        raise ValidationError({"client_id": _("This report id is already in use.")}, code="client_id")
     return case
 
 

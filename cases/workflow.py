@@ -176,8 +176,23 @@ def illegal_message(case, t):
 
 
 # --- the step itself ---------------------------------------------------------------------------------------
-def perform(case, action, user, *, note="", photos=(), handler=None, expected_version=None, now=None, household=None):
-    """Take one step of the flow. Returns the refreshed case; raises TransitionError (nothing saved) when refused."""
+def perform(
+    case,
+    action,
+    user,
+    *,
+    note="",
+    photos=(),
+    handler=None,
+    expected_version=None,
+    now=None,
+    household=None,
+    client_id=None,
+):
+    """Take one step of the flow. Returns the refreshed case; raises TransitionError (nothing saved) when refused.
+
+    `client_id`: the id a phone gave the step when it was made (maybe offline); a step sent again with the same id
+    is not taken twice: the case is answered as it is."""
     from cases.photos import clean_photos
 
     t = TRANSITIONS.get(action)
@@ -204,6 +219,12 @@ def perform(case, action, user, *, note="", photos=(), handler=None, expected_ve
     pk = case.pk if isinstance(case, Case) else case
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("category", "handler_party").get(pk=pk)
+        if client_id is not None:
+            taken = CaseEvent.objects.filter(client_id=client_id).values_list("case_id", "action").first()
+            if taken == (case.pk, action):
+                return case
+            if taken is not None:
+                raise TransitionError(_("This step's id was already used for another step."), "invalid")
         if expected_version is not None and int(expected_version) != case.version:
             raise TransitionError(
                 _("Someone else changed this case in the meantime (it is now %(state)s); reload it and try again.")
@@ -250,6 +271,7 @@ def perform(case, action, user, *, note="", photos=(), handler=None, expected_ve
             at=now,
             note=note,
             handler=handler.label if handler is not None else "",
+            client_id=client_id,
         )
         for image in images:
             CasePhoto.objects.create(case=case, event=event, image=image)

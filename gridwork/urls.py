@@ -54,6 +54,7 @@ urlpatterns = [
     path("open311/v2/", include("cases.open311")),
     path("planning/", include("planning.urls")),
     path("cogov/", include("cogov.urls")),
+    path("field/", include("field.urls")),
     path("ogc/", include("ogc.urls")),
 ]
 if settings.DEBUG:

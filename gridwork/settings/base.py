@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cases",
     "planning",
     "cogov",
+    "field",
     "ogc",
 ]
 
@@ -207,6 +208,12 @@ STATICFILES_DIRS = [
     ("vendor/geoman", BASE_DIR / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist"),
     ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    # The field workspace: its service worker (Workbox) and its offline queue (idb).
+    *[
+        (f"vendor/{name}", BASE_DIR / "node_modules" / name / "build")
+        for name in ("workbox-sw", "workbox-core", "workbox-routing", "workbox-strategies", "workbox-expiration")
+    ],
+    ("vendor/idb", BASE_DIR / "node_modules" / "idb" / "build"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))

@@ -1,0 +1,127 @@
+"""What waits for a grid worker or a handler (我的待办): cases in the cells they hold today that were reported handled
+(awaiting verification on site, 核查), and cases dispatched to them or their department; overdue ones first.
+
+Who may take which step stays in cases.workflow (allowed_actions); what a user reads stays in accounts.policy."""
+
+from django.core.cache import cache
+from django.db.models import Case as When_
+from django.db.models import F, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from accounts import policy
+from cases import workflow
+from cases.models import OPEN_STATES, Case, State
+
+BADGE_SECONDS = 60
+INBOX_LIMIT = 200
+MAP_LIMIT = 500
+TO_HANDLE = (State.DISPATCHED, State.IN_PROGRESS)
+
+
+def my_cells(user):
+    """Ids of the grid cells the user holds today as a grid worker (accounts.policy's grants)."""
+    return sorted({g.cell for g in policy.grants_of(user).grants if g.cell and g.role == "worker"})
+
+
+def waiting_q(user):
+    """Q of the cases waiting for the user: to verify in their cells, to handle as their handler. One SQL
+    condition with subqueries (the badge counts it in one query)."""
+    from accounts.models import Membership
+    from grids.models import GridAssignment
+
+    today = timezone.localdate()
+    cells = GridAssignment.objects.active_on(today).filter(worker=user).values("cell")
+    departments = Membership.objects.filter(user=user, role="handler").exclude(department="").values("department")
+    return Q(state=State.HANDLED, cell__in=cells) | Q(state__in=TO_HANDLE) & (
+        Q(handler_user=user)
+        | Q(handler_party__user=user)
+        | Q(handler_user__isnull=True, handler_party__kind="department", department__in=departments)
+    )
+
+
+def badge_count(user):
+    """How many cases wait for the user (one COUNT query, kept BADGE_SECONDS in the cache)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    key = f"field:inbox:{user.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = Case.objects.filter(waiting_q(user)).count()
+        cache.set(key, count, BADGE_SECONDS)
+    return count
+
+
+def forget_badge(user):
+    cache.delete(f"field:inbox:{user.pk}")
+
+
+def urgency_order(now):
+    """Overdue first (most overdue first), then to verify, then the nearest deadline, then the oldest report."""
+    return [
+        When_(
+            When(deadline_at__lt=now, state__in=[*TO_HANDLE, State.HANDLED], then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ).asc(),
+        When_(When(state=State.HANDLED, then=Value(0)), default=Value(1), output_field=IntegerField()).asc(),
+        F("deadline_at").asc(nulls_last=True),
+        F("created_at").asc(),
+    ]
+
+
+def case_row(case, now, task="", actions=()):
+    left = case.time_left(now)
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "category": str(case.category),
+        "state": case.state,
+        "state_label": str(State(case.state).label),
+        "lon": round(case.location.x, 6),
+        "lat": round(case.location.y, 6),
+        "cell": case.cell.code if case.cell_id else "",
+        "address": case.address,
+        "description": case.description[:80],
+        "reported": timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
+        "deadline": timezone.localtime(case.deadline_at).strftime("%Y-%m-%d %H:%M") if case.deadline_at else "",
+        "hours_left": round(left.total_seconds() / 3600, 1) if left is not None else None,
+        "overdue": left is not None and left.total_seconds() < 0,
+        "version": case.version,
+        "task": task,
+        "actions": list(actions),
+    }
+
+
+FIELD_ACTIONS = ("verify", "fail", "start", "handle")
+
+
+def inbox(user, now=None):
+    """The waiting cases, most urgent first, each with the steps the user may take from the phone."""
+    now = now or timezone.now()
+    qs = policy.scope(user, "view", Case.objects.filter(waiting_q(user)))
+    qs = qs.select_related("category", "cell", "handler_party").order_by(*urgency_order(now))[:INBOX_LIMIT]
+    rows = []
+    for case in qs:
+        actions = [t.action for t in workflow.allowed_actions(case, user) if t.action in FIELD_ACTIONS]
+        task = "verify" if case.state == State.HANDLED else "handle"
+        rows.append(case_row(case, now, task, actions))
+    return rows
+
+
+def cell_cases(user, cells, exclude=(), now=None):
+    """Open cases of the user's cells (for the map, also offline), newest first."""
+    now = now or timezone.now()
+    qs = policy.scope(user, "view", Case.objects.filter(cell__in=cells, state__in=OPEN_STATES))
+    qs = qs.exclude(pk__in=list(exclude)).select_related("category", "cell").order_by("-created_at")[:MAP_LIMIT]
+    return [case_row(c, now) for c in qs]
+
+
+def find_by_number(user, text):
+    """Cases the user reads whose number (YYYYMMDD + id in six digits) or id is `text`."""
+    digits = "".join(ch for ch in str(text or "") if ch.isdigit())[:20]
+    if not digits:
+        return []
+    pk = int(digits[8:] or 0) if len(digits) > 8 else int(digits)
+    found = policy.scope(user, "view", Case.objects.filter(pk=pk)).select_related("category", "cell")
+    # A full number names its day too: 20261130001234 is case 1234 reported on 30 November 2026.
+    return [c for c in found if len(digits) <= 8 or c.number == digits]

@@ -1,0 +1,505 @@
+/* The field workspace (/field/): what waits for the worker, one-hand reporting and verification, offline.
+ *
+ * Everything the worker sends goes through a queue in IndexedDB (idb): an item is saved first, with an id made
+ * on the phone (a UUID), then sent; without a network it waits ("waiting to send") and is sent once the network
+ * is back. The server answers the same case for the same id, so a retry never makes a second case or step.
+ * The service worker (/field/sw.js, Workbox) keeps this page, the report page, their static files and the
+ * worker's data, so the page opens without a network after one visit. */
+(function () {
+  "use strict";
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+  function $(id) {
+    return document.getElementById(id);
+  }
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  var cfg = readJSON("field-config");
+  var W = readJSON("field-words");
+  var state = { tasks: [], cases: [], pendingCases: {}, current: null, panel: "inbox" };
+
+  // --- the queue ---------------------------------------------------------------------------------------------
+  var dbp = idb.openDB("gridwork-field", 1, {
+    upgrade: function (db) {
+      db.createObjectStore("queue", { keyPath: "id" });
+      db.createObjectStore("done", { keyPath: "id" });
+    },
+  });
+
+  function enqueue(item) {
+    item.created = Date.now();
+    return dbp
+      .then(function (db) { return db.put("queue", item); })
+      .then(showQueue)
+      .then(function () { flush(); });
+  }
+
+  function formOf(item) {
+    var form = new FormData();
+    Object.keys(item.fields).forEach(function (k) { form.append(k, item.fields[k]); });
+    (item.files || []).forEach(function (f) { form.append("photos", f.blob, f.name); });
+    return form;
+  }
+
+  function firstMessage(body) {
+    if (!body) return "";
+    if (body.detail) return body.detail;
+    var keys = Object.keys(body);
+    for (var i = 0; i < keys.length; i++) {
+      var v = body[keys[i]];
+      if (Array.isArray(v) && v.length) return String(v[0]);
+    }
+    return "";
+  }
+
+  var flushing = false;
+  var flushAgain = false;
+
+  function flush() {
+    if (flushing) { flushAgain = true; return Promise.resolve(); }
+    flushing = true;
+    var sentAny = false;
+    return dbp
+      .then(function (db) {
+        return db.getAll("queue").then(function (items) {
+          items.sort(function (a, b) { return a.created - b.created; });
+          function next(i) {
+            if (i >= items.length) return null;
+            var item = items[i];
+            return fetch(item.url, {
+              method: "POST",
+              body: formOf(item),
+              credentials: "same-origin",
+              headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+            }).then(
+              function (r) {
+                return r.json().catch(function () { return null; }).then(function (body) {
+                  if (r.status >= 500) return "stop";
+                  if ((r.status === 401 || r.status === 403) && !(body && body.code)) {
+                    $("sync").dataset.signIn = "1";
+                    setMessage("report-error", W.signIn);
+                    return "stop";
+                  }
+                  var done = { id: item.id, label: item.label, at: Date.now(), caseId: item.caseId || null };
+                  if (r.ok) {
+                    done.status = "sent";
+                    done.url = body && body.url;
+                    done.number = body && body.number;
+                  } else {
+                    done.status = "refused";
+                    done.message = firstMessage(body);
+                    done.url = body && body.case ? body.case.url : null;
+                  }
+                  sentAny = true;
+                  var tx = db.transaction(["queue", "done"], "readwrite");
+                  tx.objectStore("done").put(done);
+                  tx.objectStore("queue").delete(item.id);
+                  return tx.done;
+                });
+              },
+              function () { return "stop"; } // no network: it waits
+            ).then(function (result) { return result === "stop" ? null : next(i + 1); });
+          }
+          return next(0);
+        });
+      })
+      .catch(function () { return null; })
+      .then(function () {
+        flushing = false;
+        return showQueue();
+      })
+      .then(function () {
+        if (sentAny && navigator.onLine) loadData();
+        if (flushAgain) { flushAgain = false; return flush(); }
+      });
+  }
+
+  function showQueue() {
+    return dbp.then(function (db) {
+      return Promise.all([db.getAll("queue"), db.getAll("done")]).then(function (res) {
+        var queue = res[0], done = res[1];
+        var count = $("queue-count");
+        count.textContent = String(queue.length);
+        count.dataset.count = String(queue.length);
+        state.pendingCases = {};
+        queue.forEach(function (q) { if (q.caseId) state.pendingCases[q.caseId] = true; });
+        done.sort(function (a, b) { return b.at - a.at; });
+        var rows = queue.map(function (q) {
+          return '<li class="pending">' + esc(q.label) + ' · <em>' + esc(W.pending) + "</em></li>";
+        });
+        done.slice(0, 20).forEach(function (d) {
+          var link = d.url ? ' <a href="' + esc(d.url) + '">' + esc(d.status === "sent" ? W.open : W.existing) + "</a>" : "";
+          var what = d.status === "sent" ? W.sent + (d.number ? " · " + W.caseN + " " + d.number : "") : W.refused + ": " + d.message;
+          rows.push('<li class="' + esc(d.status) + '">' + esc(d.label) + " · " + esc(what) + link + "</li>");
+        });
+        $("outbox").innerHTML = rows.join("");
+        renderLists();
+      });
+    });
+  }
+
+  function setMessage(id, text) {
+    var el = $(id);
+    if (el) el.textContent = text || "";
+  }
+
+  // --- network state and offline readiness -----------------------------------------------------------------------
+  function showNet() {
+    var net = $("net");
+    net.dataset.online = navigator.onLine ? "1" : "0";
+    net.textContent = navigator.onLine ? W.online : W.offline;
+  }
+  window.addEventListener("online", function () { showNet(); flush(); });
+  window.addEventListener("offline", showNet);
+  setInterval(function () { if (navigator.onLine) flush(); }, 15000);
+
+  function markReady() {
+    $("offline-ready").hidden = false;
+    document.body.dataset.offlineReady = "1";
+  }
+
+  function resourcesOf(doc, base) {
+    var urls = [];
+    doc.querySelectorAll("script[src], link[rel=stylesheet][href], link[rel=manifest][href], link[rel=icon][href]").forEach(function (el) {
+      var u = new URL(el.getAttribute("src") || el.getAttribute("href"), base);
+      if (u.origin === location.origin) urls.push(u.pathname + u.search);
+    });
+    return urls;
+  }
+
+  function keepForOffline(worker) {
+    var urls = [cfg.urls.workspace, cfg.urls.reportPage, cfg.urls.data].concat(resourcesOf(document, location.href));
+    performance.getEntriesByType("resource").forEach(function (e) {
+      var u = new URL(e.name);
+      if (u.origin === location.origin && u.pathname.indexOf("/static/") === 0) urls.push(u.pathname + u.search);
+    });
+    return fetch(cfg.urls.reportPage, { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        urls = urls.concat(resourcesOf(doc, location.origin + cfg.urls.reportPage));
+      })
+      .catch(function () { return null; })
+      .then(function () {
+        var unique = urls.filter(function (u, i) { return urls.indexOf(u) === i; });
+        return new Promise(function (resolve) {
+          var channel = new MessageChannel();
+          channel.port1.onmessage = function () { resolve(); };
+          worker.postMessage({ type: "CACHE_URLS", payload: { urlsToCache: unique } }, [channel.port2]);
+        });
+      })
+      .then(markReady);
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker
+      .register(cfg.urls.sw, { scope: "/" })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (reg) {
+        if (navigator.onLine) return keepForOffline(reg.active);
+        return caches.match(cfg.urls.workspace, { ignoreSearch: true }).then(function (hit) { if (hit) markReady(); });
+      })
+      .catch(function () { return null; });
+  }
+
+  // --- map -------------------------------------------------------------------------------------------------------
+  var map = L.map("map", { zoomControl: true }).setView(cfg.center, cfg.zoom);
+  if (cfg.tiles) L.tileLayer(cfg.tiles.url, { attribution: cfg.tiles.attribution, maxZoom: 19 }).addTo(map);
+  var cellLayer = L.geoJSON(null, { style: { color: "#1f5f8b", weight: 2, fillOpacity: 0.05 } }).addTo(map);
+  var caseLayer = L.layerGroup().addTo(map);
+  var hereMarker = null;
+
+  function caseColour(row) {
+    if (row.overdue) return "#c0392b";
+    if (row.task === "verify") return "#e67e22";
+    if (row.task) return "#2471a3";
+    return "#7f8c8d";
+  }
+
+  function drawCases() {
+    caseLayer.clearLayers();
+    state.tasks.concat(state.cases).forEach(function (row) {
+      var m = L.circleMarker([row.lat, row.lon], { radius: row.task ? 9 : 6, color: "#fff", weight: 2, fillColor: caseColour(row), fillOpacity: 0.9 });
+      m.on("click", function () { if (state.panel !== "report") openCase(row); });
+      m.addTo(caseLayer);
+    });
+  }
+
+  // --- data: what waits, the cells, open cases -----------------------------------------------------------------------
+  function loadData() {
+    return fetch(cfg.urls.data, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+      .then(function (data) {
+        state.tasks = data.tasks;
+        state.cases = data.cases;
+        $("data-age").textContent = data.generated;
+        cellLayer.clearLayers();
+        cellLayer.addData(data.cells);
+        if (cellLayer.getLayers().length && !state.fitted) {
+          map.fitBounds(cellLayer.getBounds(), { animate: false });
+          state.fitted = true;
+        }
+        drawCases();
+        renderLists();
+        document.body.dataset.loaded = "1";
+      })
+      .catch(function () { return null; });
+  }
+
+  function itemHTML(row) {
+    var flags = "";
+    if (row.overdue) flags += '<span class="flag overdue">' + esc(W.overdue) + "</span>";
+    else if (row.hours_left !== null) flags += '<span class="flag">' + esc(row.hours_left) + " " + esc(W.hoursLeft) + "</span>";
+    if (row.task) flags += '<span class="flag task">' + esc(row.task === "verify" ? W.toVerify : W.toHandle) + "</span>";
+    if (state.pendingCases[row.id]) flags += '<span class="flag pending">' + esc(W.pending) + "</span>";
+    return (
+      '<button type="button" class="item" data-id="' + row.id + '">' +
+      '<strong>' + esc(row.category) + "</strong> " + flags +
+      '<span class="meta">' + esc(W.caseN) + " " + esc(row.number) + " · " + esc(row.state_label) + (row.address ? " · " + esc(row.address) : "") + "</span>" +
+      "</button>"
+    );
+  }
+
+  function renderLists() {
+    $("inbox").innerHTML = state.tasks.length
+      ? state.tasks.map(function (r) { return "<li>" + itemHTML(r) + "</li>"; }).join("")
+      : '<li class="muted">' + esc(W.noTasks) + "</li>";
+    $("others").innerHTML = state.cases.map(function (r) { return "<li>" + itemHTML(r) + "</li>"; }).join("");
+    $("others-title").hidden = !state.cases.length;
+    $("inbox-count").textContent = String(state.tasks.length);
+  }
+
+  function rowById(id) {
+    var all = state.tasks.concat(state.cases, state.found || []);
+    for (var i = 0; i < all.length; i++) if (all[i].id === id) return all[i];
+    return null;
+  }
+
+  document.addEventListener("click", function (e) {
+    var item = e.target.closest("button.item[data-id]");
+    if (item) {
+      var row = rowById(Number(item.dataset.id));
+      if (row) openCase(row);
+    }
+  });
+
+  // --- panels --------------------------------------------------------------------------------------------------
+  function showPanel(name) {
+    state.panel = name;
+    ["inbox", "case", "report", "search"].forEach(function (p) { $("panel-" + p).hidden = p !== name; });
+    document.querySelectorAll(".field-tabs .tab").forEach(function (t) {
+      t.setAttribute("aria-selected", t.dataset.panel === name ? "true" : "false");
+    });
+  }
+  document.querySelectorAll(".field-tabs .tab").forEach(function (t) {
+    t.addEventListener("click", function () {
+      showPanel(t.dataset.panel);
+      if (t.dataset.panel === "report") startReport();
+    });
+  });
+  $("case-back").addEventListener("click", function () { showPanel("inbox"); });
+
+  // --- one case: its place and its step ----------------------------------------------------------------------------
+  function openCase(row) {
+    state.current = row;
+    showPanel("case");
+    map.setView([row.lat, row.lon], 18, { animate: false });
+    $("case-info").innerHTML =
+      "<h2>" + esc(row.category) + "</h2>" +
+      "<p>" + esc(W.caseN) + " " + esc(row.number) + " · " + esc(row.state_label) + (row.overdue ? ' <span class="flag overdue">' + esc(W.overdue) + "</span>" : "") + "</p>" +
+      (row.address ? "<p>" + esc(row.address) + "</p>" : "") +
+      (row.description ? "<p>" + esc(row.description) + "</p>" : "") +
+      '<p class="muted">' + esc(row.reported) + (row.deadline ? " → " + esc(row.deadline) : "") + "</p>" +
+      '<p><a href="' + esc(cfg.urls.detail.replace("/0/", "/" + row.id + "/")) + '">' + esc(W.open) + "</a></p>";
+    $("case-note").value = "";
+    $("case-photo").value = "";
+    $("case-photo-name").textContent = "";
+    setMessage("case-error", "");
+    var pending = state.pendingCases[row.id];
+    $("case-actions").innerHTML = pending
+      ? '<p class="flag pending">' + esc(W.pending) + "</p>"
+      : (row.actions || []).map(function (a) {
+          return '<button type="button" class="big ' + (a === "fail" ? "danger" : "primary") + '" data-act="' + esc(a) + '">' + esc(W[a] || a) + "</button>";
+        }).join("");
+  }
+  $("case-photo").addEventListener("change", function () {
+    var f = this.files[0];
+    $("case-photo-name").textContent = f ? f.name : "";
+  });
+  $("case-actions").addEventListener("click", function (e) {
+    var btn = e.target.closest("button[data-act]");
+    if (!btn || !state.current) return;
+    var action = btn.dataset.act;
+    var row = state.current;
+    var note = $("case-note").value.trim();
+    if (action === "fail" && !note) { setMessage("case-error", W.needReason); return; }
+    var photo = $("case-photo").files[0];
+    var id = uuid();
+    var url = cfg.urls.act.replace("/0/ACTION/", "/" + row.id + "/" + action + "/");
+    enqueue({
+      id: id,
+      kind: "act",
+      url: url,
+      caseId: row.id,
+      fields: { client_id: id, note: note },
+      files: photo ? [{ blob: photo, name: photo.name || "photo.jpg" }] : [],
+      label: (W[action] || action) + " · " + W.caseN + " " + row.number,
+    });
+    showPanel("inbox");
+  });
+
+  // --- report in four taps: locate (GPS at once, or tap the map), category, photo, send ------------------------------
+  var report = { lat: null, lon: null, category: null, photo: null };
+
+  function setLocation(lat, lon, how) {
+    report.lat = Math.round(lat * 1e6) / 1e6;
+    report.lon = Math.round(lon * 1e6) / 1e6;
+    if (hereMarker) hereMarker.setLatLng([lat, lon]);
+    else hereMarker = L.marker([lat, lon], { icon: L.divIcon({ className: "here-marker", iconSize: [22, 22] }) }).addTo(map);
+    $("report-where").textContent = W.located + " (" + how + ") " + report.lat.toFixed(5) + ", " + report.lon.toFixed(5);
+    $("report-where").dataset.located = "1";
+    updateConfirm();
+  }
+
+  function startReport() {
+    if (report.lat !== null) return;
+    if (!navigator.geolocation) { $("report-where").textContent = W.noGeo; return; }
+    $("report-where").textContent = W.locating;
+    navigator.geolocation.getCurrentPosition(
+      function (pos) {
+        setLocation(pos.coords.latitude, pos.coords.longitude, "GPS");
+        map.setView([pos.coords.latitude, pos.coords.longitude], 18, { animate: false });
+      },
+      function () { if (report.lat === null) $("report-where").textContent = W.noGeo; },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+  map.on("click", function (e) {
+    if (state.panel === "report") setLocation(e.latlng.lat, e.latlng.lng, "map");
+  });
+
+  var TOP = 6;
+  function renderCategories() {
+    var top = cfg.categories.slice(0, TOP);
+    $("report-categories").innerHTML = top.map(function (c) {
+      return '<button type="button" class="chip" role="radio" aria-checked="false" data-code="' + esc(c.code) + '">' + esc(c.name) + "</button>";
+    }).join("");
+    var more = $("report-more");
+    more.innerHTML = '<option value="">' + esc("…") + "</option>" + cfg.categories.slice(TOP).map(function (c) {
+      return '<option value="' + esc(c.code) + '">' + esc(c.family + " · " + c.name) + "</option>";
+    }).join("");
+  }
+  function setCategory(code) {
+    report.category = code;
+    document.querySelectorAll("#report-categories .chip").forEach(function (b) {
+      b.setAttribute("aria-checked", b.dataset.code === code ? "true" : "false");
+    });
+    if (!document.querySelector('#report-categories .chip[data-code="' + code + '"]')) $("report-more").value = code;
+    else $("report-more").value = "";
+    updateConfirm();
+  }
+  $("report-categories").addEventListener("click", function (e) {
+    var b = e.target.closest(".chip");
+    if (b) setCategory(b.dataset.code);
+  });
+  $("report-more").addEventListener("change", function () { if (this.value) setCategory(this.value); });
+  $("report-photo").addEventListener("change", function () {
+    report.photo = this.files[0] || null;
+    $("report-photo-name").textContent = report.photo ? report.photo.name : "";
+  });
+
+  function categoryName(code) {
+    for (var i = 0; i < cfg.categories.length; i++) if (cfg.categories[i].code === code) return cfg.categories[i].name;
+    return code;
+  }
+
+  var dupSeq = 0;
+  function updateConfirm() {
+    if (report.lat === null || !report.category) return;
+    $("report-confirm").hidden = false;
+    $("report-summary").textContent = categoryName(report.category) + " · " + report.lat.toFixed(5) + ", " + report.lon.toFixed(5);
+    var box = $("report-duplicates");
+    box.dataset.checked = "0";
+    if (!navigator.onLine) { box.textContent = W.dupUnknown; box.dataset.checked = "offline"; return; }
+    var seq = ++dupSeq;
+    var url = cfg.urls.nearby + "?lon=" + report.lon + "&lat=" + report.lat + "&category=" + encodeURIComponent(report.category);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (data) {
+        if (seq !== dupSeq) return;
+        box.innerHTML = data.cases.length
+          ? "<p><strong>" + esc(W.duplicates) + "</strong></p><ul>" + data.cases.map(function (c) {
+              return '<li><a href="' + esc(cfg.urls.detail.replace("/0/", "/" + c.id + "/")) + '">' + esc(W.caseN) + " " + esc(c.id) + "</a> · " + esc(c.state) + " · " + esc(c.distance_m) + " " + esc(W.away) + "</li>";
+            }).join("") + "</ul>"
+          : "<p>" + esc(W.noDuplicates) + "</p>";
+        box.dataset.checked = String(data.cases.length);
+      })
+      .catch(function () {
+        if (seq === dupSeq) { box.textContent = W.dupUnknown; box.dataset.checked = "offline"; }
+      });
+  }
+
+  $("report-send").addEventListener("click", function () {
+    if (report.lat === null) { setMessage("report-error", W.needLocation); return; }
+    if (!report.category) { setMessage("report-error", W.needCategory); return; }
+    setMessage("report-error", "");
+    var id = uuid();
+    var fields = { client_id: id, category: report.category, lon: report.lon, lat: report.lat, description: $("report-description").value.trim() };
+    var files = report.photo ? [{ blob: report.photo, name: report.photo.name || "photo.jpg" }] : [];
+    var label = categoryName(report.category);
+    report.category = null;
+    report.photo = null;
+    $("report-photo").value = "";
+    $("report-photo-name").textContent = "";
+    $("report-description").value = "";
+    $("report-confirm").hidden = true;
+    setCategory(null);
+    enqueue({ id: id, kind: "report", url: cfg.urls.report, fields: fields, files: files, label: label });
+    setMessage("report-error", W.queued);
+  });
+
+  // --- find a case by its number -----------------------------------------------------------------------------------
+  $("search-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var q = $("search-q").value.replace(/\D/g, "");
+    if (!q) return;
+    var local = state.tasks.concat(state.cases).filter(function (r) { return r.number === q || String(r.id) === q; });
+    function show(rows) {
+      state.found = rows;
+      $("search-results").innerHTML = rows.length
+        ? rows.map(function (r) { return "<li>" + itemHTML(r) + "</li>"; }).join("")
+        : '<li class="muted">' + esc(W.notFound) + "</li>";
+    }
+    if (!navigator.onLine) { show(local); return; }
+    fetch(cfg.urls.search + "?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { show(local.length ? local : data.cases); })
+      .catch(function () { show(local); });
+  });
+
+  renderCategories();
+  showNet();
+  showQueue().then(function () { return loadData(); }).then(function () { flush(); });
+})();
