@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,13 +14,58 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_compose_file_describes_web_and_postgis():
     compose = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())
-    assert set(compose["services"]) == {"web", "db"}
-    web = compose["services"]["web"]
+    services = compose["services"]
+    assert {name for name, s in services.items() if not s.get("profiles")} == {"web", "db"}  # one machine
+    web = services["web"]
     dockerfile = ROOT / "docker" / web["build"]["context"] / web["build"]["dockerfile"]
     assert dockerfile.resolve() == (ROOT / "docker/Dockerfile").resolve() and dockerfile.exists()
     assert web["environment"]["DATABASE_URL"].startswith("postgis://")
-    assert compose["services"]["db"]["image"].startswith("postgis/postgis:")
-    assert set(compose["volumes"]) == {"pgdata", "media"}
+    assert services["db"]["image"].startswith("postgis/postgis:")
+    assert {"pgdata", "media"} <= set(compose["volumes"])
+
+
+def test_compose_cluster_profile_has_a_replica_nodes_workers_redis_and_a_caching_proxy():
+    compose = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())
+    services = compose["services"]
+    cluster = {name for name, s in services.items() if "cluster" in s.get("profiles", [])}
+    assert cluster == {"replica", "redis", "node", "worker", "proxy"}
+    # nodes and workers scale (--scale node=N): no fixed name or host port; they share the media volume and Redis
+    for name in ("node", "worker"):
+        s = services[name]
+        assert "container_name" not in s and "ports" not in s
+        assert "media:/data/media" in s["volumes"]
+        env = s["environment"]
+        assert env["GRIDWORK_REDIS_URL"].startswith("redis://redis:") and "@replica:" in env["DATABASE_REPLICA_URL"]
+        assert env["DATABASE_URL"] == services["web"]["environment"]["DATABASE_URL"]
+    assert "migrate" not in " ".join(services["node"]["command"])  # only web migrates
+    assert services["node"]["depends_on"]["web"]["condition"] == "service_healthy"
+    # the replica is a copy of db by pg_basebackup -R, streaming as a hot standby; db lets the replicator in
+    script = (ROOT / "docker" / services["replica"]["volumes"][1].split(":")[0]).read_text()
+    assert "pg_basebackup" in script and " -R " in script and "hot_standby=on" in script
+    init = (ROOT / "docker" / services["db"]["volumes"][1].split(":")[0]).read_text()
+    assert "REPLICATION" in init and "host replication replicator" in init
+    # the proxy keeps vector tiles and revalidates them by ETag
+    conf = (ROOT / "docker" / services["proxy"]["volumes"][0].split(":")[0]).read_text()
+    assert "proxy_cache_revalidate on;" in conf and "location /tiles/" in conf
+    assert "server web:8000;" in conf and "server node:8000;" in conf
+
+
+def test_docker_compose_validates_the_cluster_profile():
+    try:
+        found = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True).returncode == 0
+    except FileNotFoundError:
+        found = False
+    if not found:
+        pytest.skip("the docker compose plugin is not installed: `docker compose config` cannot validate the file")
+    env = {**os.environ, "DJANGO_SECRET_KEY": "check-only", "POSTGRES_PASSWORD": "check-only"}
+    for args in ([], ["--profile", "cluster"]):
+        out = subprocess.run(
+            ["docker", "compose", "-f", str(ROOT / "docker/compose.yaml"), *args, "config", "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr
 
 
 def test_production_settings_pass_deploy_checks():
