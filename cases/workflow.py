@@ -3,6 +3,7 @@
     reported ─register→ registered ─dispatch→ dispatched ─start→ in_progress ─handle→ handled ─verify→ verified
     reported ─reject→ rejected                       handled ─fail (返工)→ dispatched
     verified ─close→ closed ─reopen (反弹)→ reopened ─dispatch→ dispatched
+    closed ─contest (the reporter is not satisfied)→ reopened, for the dispatcher's review
 
 Every step is one transaction: the case row is locked (SELECT … FOR UPDATE) and its version checked, so of two
 people acting on the same case at once exactly one wins; the other is told the case changed under them.
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts import policy
 from cases.models import Case, CaseEvent, CasePhoto, Notification, State
 
-DISPATCHER, HANDLER, VERIFIER = "dispatcher", "handler", "verifier"
+DISPATCHER, HANDLER, VERIFIER, REPORTER = "dispatcher", "handler", "verifier", "reporter"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,16 @@ TRANSITIONS = {
             note_required=True,
             danger=True,
         ),
+        # The reporter rates the closed case "not satisfied" (cocreate.evaluation): back to the dispatcher.
+        Transition(
+            "contest",
+            (State.CLOSED,),
+            State.REOPENED,
+            (REPORTER,),
+            gettext_lazy("Reporter not satisfied: reopened for review"),
+            note_required=True,
+            danger=True,
+        ),
     ]
 }
 EXTRA_ACTIONS = {"report": gettext_lazy("Reported (上报)"), "add": gettext_lazy("Reported again by someone else")}
@@ -141,7 +152,12 @@ def handler_users(case):
     ).distinct()
 
 
-def has_role(user, case, role):
+def has_role(user, case, role, token=None):
+    if role == REPORTER:
+        # The account that reported, or whoever holds the tracking address of an anonymous report.
+        if case.reporter_id:
+            return bool(user and user.is_authenticated and user.pk == case.reporter_id)
+        return bool(token) and token == case.token
     if not user or not user.is_authenticated:
         return False
     if user.is_superuser:
@@ -161,8 +177,11 @@ def has_role(user, case, role):
 
 def allowed_actions(case, user):
     """The transitions the user may take on the case now (what the detail page offers)."""
+    # The reporter's step is taken by rating the case (cocreate.evaluation), not from the staff page.
     return [
-        t for t in TRANSITIONS.values() if case.state in t.sources and any(has_role(user, case, r) for r in t.roles)
+        t
+        for t in TRANSITIONS.values()
+        if case.state in t.sources and any(has_role(user, case, r) for r in t.roles if r != REPORTER)
     ]
 
 
@@ -188,6 +207,7 @@ def perform(
     now=None,
     household=None,
     client_id=None,
+    token=None,
 ):
     """Take one step of the flow. Returns the refreshed case; raises TransitionError (nothing saved) when refused.
 
@@ -233,7 +253,7 @@ def perform(
             )
         if case.state not in t.sources:
             raise TransitionError(illegal_message(case, t), "illegal")
-        if not any(has_role(user, case, r) for r in t.roles):
+        if not any(has_role(user, case, r, token) for r in t.roles):
             raise TransitionError(
                 _("You may not “%(action)s” this case.") % {"action": t.label},
                 "forbidden",

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from assets import api as assets_api
+from cocreate import api as cocreate_api
 from common.views import healthz
 from grids import api as grids_api
 from planning import api as planning_api
@@ -32,6 +33,8 @@ router.register("responsibility-areas", responsibility_api.AreaViewSet, basename
 router.register("parties", responsibility_api.PartyViewSet, basename="party")
 router.register("zones", planning_api.ZoneViewSet, basename="zone")
 router.register("renovation-projects", planning_api.ProjectViewSet, basename="renovation-project")
+router.register("needs", cocreate_api.NeedViewSet, basename="need")
+router.register("mediations", cocreate_api.MediationViewSet, basename="mediation")
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -54,6 +57,7 @@ urlpatterns = [
     path("open311/v2/", include("cases.open311")),
     path("planning/", include("planning.urls")),
     path("cogov/", include("cogov.urls")),
+    path("cocreate/", include("cocreate.urls")),
     path("field/", include("field.urls")),
     path("ogc/", include("ogc.urls")),
 ]

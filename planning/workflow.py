@@ -10,6 +10,10 @@ from django.utils.translation import gettext
 from planning.eligibility import check_project
 from planning.models import STAGE_ORDER, DesignChange, Item, Project, Stage, StageChange
 
+# Gates other apps add: callables (project, to_stage) -> list of problems (cocreate: the residents' evaluation
+# before final acceptance).
+EXTRA_GATES = []
+
 
 def gate_problems(project, to_stage):
     """Why the project cannot move to to_stage (empty when it can)."""
@@ -34,6 +38,8 @@ def gate_problems(project, to_stage):
     elif to_stage == Stage.ACCEPTANCE:
         if not project.acceptances.filter(photos__isnull=False).exists():
             problems.append(gettext("Completion acceptance needs an acceptance record with photos."))
+    for gate in EXTRA_GATES:
+        problems.extend(gate(project, to_stage))
     return problems
 
 

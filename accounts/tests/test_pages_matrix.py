@@ -111,6 +111,20 @@ PAGES = {
     "cogov:points-reverse": Page(post_only=True, obj="household"),
     "cogov:points-redeem": Page(post_only=True, obj="household"),
     "cogov:points-return": Page(post_only=True, obj="household"),
+    "cocreate:needs": Page(ALL, obj="community", public=True),
+    "cocreate:need-new": Page(SIGNED_IN),
+    "cocreate:need-support": Page(post_only=True, obj="none"),
+    "cocreate:notices": Page(ALL),
+    "cocreate:meeting": Page(UNIT_STAFF - {"planner"}, obj="meeting"),
+    "cocreate:meeting-publish": Page(post_only=True, obj="meeting"),
+    "cocreate:rate-case": Page(frozenset(), kwargs=(("token", "no-such-token"),)),
+    "cocreate:rate-project": Page(frozenset(), obj="renovation-project"),  # not in completion acceptance
+    "cocreate:thanks": Page(PLANNING | {"worker"}, obj="renovation-project"),  # public once the plan is published
+    "cocreate:campaign": Page(UNIT_STAFF - {"planner"} | {"worker"}, obj="campaign"),
+    "cocreate:campaign-finding": Page(MANAGERS | {"worker"}, obj="campaign"),
+    # Mediations: the community's mediators (the world's manager of A) and the parties' grid worker only.
+    "cocreate:mediations": Page(frozenset({"worker", "manager", "admin"})),
+    "cocreate:mediation": Page(frozenset({"worker", "manager", "admin"}), obj="mediation"),
     "field:workspace": Page(CASE_STAFF),
     "field:sw": Page(ALL),
     "field:manifest": Page(ALL),

@@ -87,6 +87,10 @@ EXPECT = {
     "assettype": Expect(ALL, public=True),
     "adoption-coverage": Expect(ALL, public=True),
     "service-area": Expect(ALL, public=True),
+    # Co-creation: the needs list is public (who posted a need is not given); mediations are read by the community's
+    # mediators (the world's community manager is one) and the parties' grid worker, by no other role.
+    "need": Expect(ALL, public=True),
+    "mediation": Expect(frozenset({"worker", "manager", "admin"})),
 }
 DENIED = {401, 403, 404}
 # Figures that need their question asked.
@@ -123,11 +127,16 @@ CODE = "429901"
 def remove_world(world=None):
     """Everything of the matrix's district, and its accounts (also what an interrupted run left behind)."""
     from assets.models import Adoption, Asset, AssetFamily, AssetType
+    from cocreate.models import Campaign, Mediation, Mediator, Meeting
     from planning.models import Project, Zone
     from responsibility.models import Party, ResponsibilityArea
 
     under = {"community__street__district__code": CODE}
     for qs in (
+        Mediation.objects.filter(**under),
+        Mediator.objects.filter(**under),
+        Meeting.objects.filter(**under),
+        Campaign.objects.filter(**under),
         Adoption.objects.filter(asset__district__code=CODE),
         Project.objects.filter(zone__name__startswith="PM"),
         Zone.objects.filter(name__startswith="PM"),
@@ -240,7 +249,35 @@ def build_world():
             obj.refresh_from_db()
             assert obj.community == (a if k == "in" else b), (key, k)
     users["adopter"] = adopter
+    build_cocreate(objects, users, a, a1, b, b1)
     return {"users": users, "objects": objects, "a": a, "b": b, "a1": a1, "b1": b1, "new_types": new_types}
+
+
+def build_cocreate(objects, users, a, a1, b, b1):
+    """A meeting, a campaign (over cell A1, and B1) and a mediation (in cell A1, and B1) in each community; the
+    manager of community A is its mediator."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from cocreate.models import Campaign, Mediation, Mediator, Meeting
+
+    Mediator.objects.create(user=users["manager"], community=a)
+    objects["meeting"] = {
+        k: Meeting.objects.create(community=c, title="议事会", held_at=timezone.now(), venue="议事亭")
+        for k, c in (("in", a), ("out", b))
+    }
+    objects["campaign"] = {}
+    objects["mediation"] = {}
+    for k, c, cell, x in (("in", a, a1, 100), ("out", b, b1, 3100)):
+        campaign = Campaign.objects.create(community=c, name="整治月", start=date(2026, 1, 1), end=date(2030, 12, 31))
+        campaign.cells.set([cell])
+        objects["campaign"][k] = campaign
+        mediation = Mediation(subject="邻里纠纷", description="噪音", location=point(x + 60, 160))
+        mediation.full_clean()
+        mediation.save()
+        mediation.parties.set([objects["household"][k]])
+        objects["mediation"][k] = mediation
 
 
 def routes():

@@ -30,7 +30,10 @@ def scene(django_user_model):
 
 
 def actor_for(t, s):
-    return {"dispatcher": s["disp"], "handler": s["handler"], "verifier": s["worker"]}[t.roles[0]]
+    # The reporter of the cases these tests make is the grid worker (report(reporter=scene["worker"])).
+    return {"dispatcher": s["disp"], "handler": s["handler"], "verifier": s["worker"], "reporter": s["worker"]}[
+        t.roles[0]
+    ]
 
 
 def put_in(case, state, s):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cases",
     "planning",
     "cogov",
+    "cocreate",
     "field",
     "ogc",
 ]

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from cocreate import views
+
+app_name = "cocreate"
+
+urlpatterns = [
+    path("community/<int:pk>/needs/", views.needs, name="needs"),
+    path("need/new/", views.need_new, name="need-new"),
+    path("need/<int:pk>/support/", views.need_support, name="need-support"),
+    path("meeting/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("meeting/<int:pk>/publish/", views.meeting_publish, name="meeting-publish"),
+    path("notices/", views.notices, name="notices"),
+    path("rate/<str:token>/", views.rate_case, name="rate-case"),
+    path("project/<int:pk>/rate/", views.rate_project, name="rate-project"),
+    path("project/<int:pk>/thanks/", views.project_thanks, name="thanks"),
+    path("campaign/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaign/<int:pk>/finding/", views.campaign_finding, name="campaign-finding"),
+    path("mediations/", views.mediations, name="mediations"),
+    path("mediation/<int:pk>/", views.mediation_detail, name="mediation"),
+]

@@ -1,0 +1,348 @@
+"""Pages of the co-creation instruments. Every page asks the access policy; public pages show no personal data
+(door plates or aliases at most, never names, phones or who posted what)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from cocreate import campaigns, contributions, evaluation, forms, mediation, services
+from cocreate.models import Campaign, Decision, Finding, Mediation, Meeting, Need, Satisfaction
+from grids.models import Community
+
+
+def _errors_to_form(form, exc):
+    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+    for field, errs in items:
+        for e in errs:
+            form.add_error(field if field in form.fields else None, e)
+
+
+def _get(request, model, pk, action="view", queryset=None):
+    """The record when the user may take `action` on it; 404 otherwise (outside the area reads as not there)."""
+    qs = queryset if queryset is not None else model._default_manager.all()
+    obj = get_object_or_404(policy.scope(request.user, action, qs), pk=pk)
+    return obj
+
+
+# --- 共谋 -----------------------------------------------------------------------------------------------------------
+def needs(request, pk):
+    """需求清单 of a community, on a list and a map: public, without who posted them."""
+    community = get_object_or_404(Community, pk=pk)
+    rows = policy.scope(request.user, "view", Need.objects.filter(community=community)).order_by(
+        "-supporters", "-created_at"
+    )
+    features = [
+        {
+            "id": n.pk,
+            "title": n.title,
+            "supporters": n.supporters,
+            "status": n.get_status_display(),
+            "lon": n.location.x,
+            "lat": n.location.y,
+        }
+        for n in rows[:500]
+    ]
+    supported = set()
+    if request.user.is_authenticated:
+        supported = set(
+            request.user.needsupport_set.filter(need__community=community).values_list("need_id", flat=True)
+        )
+    from cocreate.models import CoProject, Resource
+
+    return render(
+        request,
+        "cocreate/needs.html",
+        {
+            "community": community,
+            "needs": rows[:500],
+            "supported": supported,
+            "features": features,
+            "resources": Resource.objects.filter(community=community),
+            "projects": CoProject.objects.filter(community=community),
+        },
+    )
+
+
+@login_required
+def need_new(request):
+    form = forms.NeedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            need = services.post_need(
+                request.user,
+                title=d["title"],
+                description=d["description"],
+                topic=d["topic"],
+                location=Point(d["lon"], d["lat"], srid=4326),
+                photos=request.FILES.getlist("photos"),
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Thank you: your need is on the community's list."))
+            return redirect("cocreate:needs", pk=need.community_id)
+    return render(request, "cocreate/need_form.html", {"form": form, "i18n": {"located": _("Placed")}})
+
+
+@require_POST
+@login_required
+def need_support(request, pk):
+    need = _get(request, Need, pk)
+    if services.support(need, request.user):
+        messages.success(request, _("Your support is counted."))
+    else:
+        messages.info(request, _("You already support this need."))
+    return redirect("cocreate:needs", pk=need.community_id)
+
+
+@login_required
+def meeting_detail(request, pk):
+    meeting = _get(request, Meeting, pk)
+    may_run = policy.allows(request.user, "change", meeting)
+    form = forms.DecisionForm(meeting=meeting, data=request.POST or None)
+    if request.method == "POST":
+        if not may_run:
+            raise PermissionDenied(policy.denied_message("change", meeting))
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.decide(
+                    meeting,
+                    request.user,
+                    text=d["text"],
+                    outcome=d["outcome"],
+                    need=d["need"],
+                    votes_for=d["votes_for"] or 0,
+                    votes_against=d["votes_against"] or 0,
+                    owner=d["owner"],
+                    deadline=d["deadline"],
+                    category=d["category"],
+                )
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("The decision is recorded."))
+                return redirect("cocreate:meeting", pk=meeting.pk)
+    return render(
+        request,
+        "cocreate/meeting.html",
+        {
+            "meeting": meeting,
+            "decisions": meeting.decisions.select_related("task", "case", "item", "need"),
+            "agenda": meeting.agenda.all(),
+            "households": meeting.households.count(),
+            "form": form,
+            "may_run": may_run,
+        },
+    )
+
+
+@require_POST
+@login_required
+def meeting_publish(request, pk):
+    meeting = _get(request, Meeting, pk)
+    try:
+        services.publish(meeting, request.user)
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    else:
+        messages.success(request, _("The meeting's record and decisions are on the public notice page."))
+    return redirect("cocreate:meeting", pk=meeting.pk)
+
+
+def notices(request):
+    """公示: published meetings with their record and decisions — no names, no door plates."""
+    from django.db.models import Count
+
+    rows = (
+        Meeting.objects.filter(published_at__isnull=False)
+        .select_related("community")
+        .annotate(n_households=Count("households", distinct=True))
+        .order_by("-held_at")
+    )
+    community = request.GET.get("community")
+    if community:
+        from common.params import parse_int
+
+        rows = rows.filter(community_id=parse_int(request.GET, "community"))
+    decisions = {}
+    for d in Decision.objects.filter(meeting__in=rows[:50]).select_related("task", "case"):
+        decisions.setdefault(d.meeting_id, []).append(d)
+    meetings = [(m, decisions.get(m.pk, [])) for m in rows[:50]]
+    return render(request, "cocreate/notices.html", {"meetings": meetings})
+
+
+# --- 共评 -----------------------------------------------------------------------------------------------------------
+def rate_case(request, token):
+    """The reporter's rating of a closed case, from the tracking page."""
+    from cases.models import Case, State
+
+    case = get_object_or_404(Case, token=token)
+    if not evaluation.may_rate_case(case, request.user, token if not case.reporter_id else None):
+        raise Http404
+    if case.state != State.CLOSED:
+        raise Http404
+    form = forms.CaseRatingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation.rate_case(
+                case,
+                form.cleaned_data["level"],
+                request.user,
+                note=form.cleaned_data["note"],
+                token=None if case.reporter_id else token,
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            if form.cleaned_data["level"] == Satisfaction.NOT:
+                messages.success(request, _("Thank you. The case goes back to the dispatcher for review."))
+            else:
+                messages.success(request, _("Thank you for your rating."))
+            return redirect("cases:track", token=case.token)
+    rated = case.ratings.filter(closed_at=case.closed_at).first()
+    return render(request, "cocreate/rate_case.html", {"case": case, "form": form, "rated": rated})
+
+
+@login_required
+def rate_project(request, pk):
+    """居民评价: a resident rates the finished project for their household, once, during completion acceptance."""
+    from planning.models import Project, Stage
+
+    project = get_object_or_404(Project, pk=pk)
+    households = evaluation.zone_households(project).filter(
+        pk__in=policy.scope(request.user, "view", evaluation.zone_households(project)).values("pk")
+    )
+    households = households.filter(pk__in=request.user.memberships.values("household"))
+    household = households.first()
+    if household is None or project.stage != Stage.ACCEPTANCE:
+        raise Http404
+    done = project.resident_ratings.filter(household=household).first()
+    form = forms.CaseRatingForm(request.POST or None)
+    if request.method == "POST" and not done and form.is_valid():
+        try:
+            evaluation.rate_project(
+                project, household, form.cleaned_data["level"], note=form.cleaned_data["note"], by=request.user
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Thank you: your household's rating is recorded."))
+            return redirect("cocreate:rate-project", pk=project.pk)
+    n, ok, share, total = evaluation.project_satisfaction(project)
+    return render(
+        request,
+        "cocreate/rate_project.html",
+        {"project": project, "form": form, "done": done, "n": n, "share": share, "total": total},
+    )
+
+
+# --- 共建 -----------------------------------------------------------------------------------------------------------
+def project_thanks(request, pk):
+    """Public thank-you list of a renovation project: door plate or alias, what was given; the totals beside the
+    funding of the renovation items."""
+    from planning.models import Project
+
+    project = get_object_or_404(Project, pk=pk)
+    if not project.is_published and not policy.allows(request.user, "view", project):
+        raise Http404  # like the plan itself: public once published (公示)
+    return render(
+        request,
+        "cocreate/thanks.html",
+        {
+            "project": project,
+            "rows": contributions.thank_you(project),
+            "totals": contributions.project_totals(project),
+        },
+    )
+
+
+# --- 集中整治 -------------------------------------------------------------------------------------------------------
+@login_required
+def campaign_detail(request, pk):
+    campaign = _get(request, Campaign, pk)
+    fmt = request.GET.get("format")
+    weeks = campaigns.weekly_figures(campaign)
+    if fmt == "xlsx":
+        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
+        campaigns.weekly_report(campaign, weeks).save(response)
+        return response
+    findings = campaign.findings.select_related("case", "case__category", "case__cell")[:200]
+    return render(
+        request,
+        "cocreate/campaign.html",
+        {
+            "campaign": campaign,
+            "weeks": weeks,
+            "findings": findings,
+            "may_record": policy.may_somewhere(request.user, "add", Finding),
+        },
+    )
+
+
+@login_required
+def campaign_finding(request, pk):
+    """A worker records a finding on the map during the campaign: it becomes a case of the campaign."""
+    campaign = _get(request, Campaign, pk)
+    if not policy.may_somewhere(request.user, "add", Finding):
+        raise PermissionDenied(policy.denied_message("add", Finding))
+    form = forms.FindingForm(campaign=campaign, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            finding = campaigns.record_finding(
+                campaign,
+                request.user,
+                category=d["category"],
+                description=d["description"],
+                location=Point(d["lon"], d["lat"], srid=4326),
+                checklist_item=d["checklist_item"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Finding recorded as case %(id)s.") % {"id": finding.case_id})
+            return redirect("cocreate:campaign-finding", pk=campaign.pk)
+    return render(
+        request,
+        "cocreate/finding_form.html",
+        {"campaign": campaign, "form": form, "i18n": {"located": _("Placed")}},
+    )
+
+
+# --- 调解 -----------------------------------------------------------------------------------------------------------
+@login_required
+def mediations(request):
+    rows = policy.scope(request.user, "view", Mediation.objects.select_related("community"))
+    if not policy.is_admin(request.user) and not request.user.mediator_of.exists() and not rows.exists():
+        raise PermissionDenied(_("Mediations are read by the community's mediators and the parties' grid worker."))
+    return render(
+        request,
+        "cocreate/mediations.html",
+        {"rows": rows[:200], "figures": mediation.figures(rows)},
+    )
+
+
+@login_required
+def mediation_detail(request, pk):
+    m = _get(request, Mediation, pk)
+    return render(
+        request,
+        "cocreate/mediation.html",
+        {
+            "m": m,
+            "parties": m.parties.all(),
+            "sessions": m.sessions.select_related("mediator"),
+            "follow_ups": m.follow_ups.select_related("by"),
+        },
+    )
