@@ -75,7 +75,7 @@ def validate_geometry(geom, *, kinds=None, label=None):
     limit = settings.GRIDWORK["MAX_VERTICES"]
     if _vertex_count(geom) > limit:
         raise ValidationError(
-            _("%(label)s has %(count)s vertices; at most %(limit)s are accepted.")
+            _("%(label)s has %(count)s vertices; at most %(limit)s are accepted (GRIDWORK_MAX_VERTICES).")
             % {"label": label, "count": _vertex_count(geom), "limit": limit},
             code="vertices",
         )

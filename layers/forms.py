@@ -92,6 +92,12 @@ class MappingForm(forms.Form):
         self.fields["key_field"] = forms.ChoiceField(
             label=_("Update existing records by"), choices=keys, required=False
         )
+        self.fields["merge_pieces"] = forms.BooleanField(
+            label=_("Merge rows of the file with the same key into one multi-part geometry"),
+            help_text=_("For features clipped into pieces under one id; otherwise only a key's first row is kept."),
+            required=False,
+            initial=bool(initial_mapping.get("_merge_pieces")),
+        )
 
     def clean(self):
         data = super().clean()
@@ -103,4 +109,7 @@ class MappingForm(forms.Form):
         return data
 
     def mapping(self):
-        return {name: self.cleaned_data.get(f"map_{name}") or "" for name in self.target.fields}
+        mapping = {name: self.cleaned_data.get(f"map_{name}") or "" for name in self.target.fields}
+        if self.cleaned_data.get("merge_pieces"):
+            mapping["_merge_pieces"] = True
+        return mapping

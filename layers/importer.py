@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from layers import progress, targets
 from layers.models import ImportJob
+from layers.notes import joined, note
 from layers.readers import LayerFileError, Source
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,17 @@ def repair(geom):
         parts = [p for p in shapely.get_parts(fixed) if shapely.get_dimensions(p) == dim]
         fixed = shapely.union_all(parts) if parts else None
     if fixed is None or fixed.is_empty or shapely.get_dimensions(fixed) != dim:
-        raise ValueError(_("invalid geometry (%(reason)s) that cannot be repaired safely") % {"reason": reason})
+        raise ValueError(note("unrepairable", reason=reason))
     if shapely.get_num_geometries(fixed) != shapely.get_num_geometries(geom):
         raise ValueError(
-            _("invalid geometry (%(reason)s): a repair would turn %(a)s part(s) into %(b)s")
-            % {"reason": reason, "a": shapely.get_num_geometries(geom), "b": shapely.get_num_geometries(fixed)}
+            note(
+                "repair_parts",
+                reason=reason,
+                a=int(shapely.get_num_geometries(geom)),
+                b=int(shapely.get_num_geometries(fixed)),
+            )
         )
-    return fixed, _("geometry repaired (%(reason)s)") % {"reason": reason}
+    return fixed, note("repaired", reason=reason)
 
 
 def convert(model, name, value):
@@ -124,46 +129,95 @@ def cleanup(job):
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+MERGE_PIECES = "_merge_pieces"  # in job.mapping: rows of the file sharing a key are merged into one geometry
+
+
 def write_rows(job, target, batch):
-    """Write every row; returns [[row, status, object id, note], ...]."""
+    """Write every row; returns [[row, status, object id, note], ...].
+
+    Rows sharing a key value within the file are reported as such: only the first is written, or, when the job
+    asks to merge pieces (a building clipped into parts under one id), the first carries the union of all of
+    them and the others say where they went."""
     model = target.model
     mapping = {k: v for k, v in (job.mapping or {}).items() if v and k in target.fields}
     key = job.key_field if job.key_field in mapping else ""
     existing = target.queryset(job)
+    rows, geoms = batch.rows.tolist(), list(batch.geoms)
+    done, extra = {}, {}
+    for value, indexes in duplicate_keys(model, key, mapping, batch.attrs).items():
+        first, others = indexes[0], indexes[1:]
+        if (job.mapping or {}).get(MERGE_PIECES):
+            geoms[first] = merge_pieces([geoms[i] for i in indexes])
+            extra[first] = note("merged", key=key, value=value, rows=", ".join(str(rows[i]) for i in others))
+            for i in others:
+                done[i] = [rows[i], SKIPPED, None, note("merged_into", first=rows[first], key=key, value=value)]
+        else:
+            for i in others:
+                done[i] = [rows[i], SKIPPED, None, note("duplicate_key", key=key, value=value, first=rows[first])]
     report = []
-    total = len(batch.rows)
-    for i, (row, geom, attrs) in enumerate(zip(batch.rows.tolist(), batch.geoms, batch.attrs, strict=True)):
-        report.append(write_row(job, target, model, existing, mapping, key, row, geom, attrs))
+    total = len(rows)
+    for i, (row, geom, attrs) in enumerate(zip(rows, geoms, batch.attrs, strict=True)):
+        result = done.get(i) or write_row(job, target, model, existing, mapping, key, row, geom, attrs)
+        if i in batch.split:
+            result[3] = joined(note("antimeridian"), result[3])
+        if i in extra:
+            result[3] = joined(extra[i], result[3])
+        report.append(result)
         if (i + 1) % PROGRESS_EVERY == 0:
             progress.publish(job.pk, i + 1, total, ImportJob.Status.RUNNING)
     return report
 
 
+def duplicate_keys(model, key, mapping, attrs):
+    """{key value: [row indexes]} of the key values found on more than one row of the file."""
+    if not key:
+        return {}
+    seen = {}
+    for i, row in enumerate(attrs):
+        try:
+            value = convert(model, key, row.get(mapping[key]))
+        except ValidationError:
+            continue
+        if value not in (None, ""):
+            seen.setdefault(str(value), []).append(i)
+    return {value: indexes for value, indexes in seen.items() if len(indexes) > 1}
+
+
+def merge_pieces(pieces):
+    """One geometry of the pieces: polygons dissolved into one (multi)polygon, lines and points as multi-parts."""
+    parts = [p for g in pieces if g is not None for p in shapely.get_parts(g) if not p.is_empty]
+    if not parts:
+        return None
+    kinds = {p.geom_type for p in parts}
+    if kinds == {"Polygon"}:
+        return shapely.union_all(parts)
+    if kinds == {"LineString"}:
+        return shapely.MultiLineString(parts)
+    if kinds == {"Point"}:
+        return shapely.MultiPoint(parts)
+    return shapely.GeometryCollection(parts)
+
+
 def write_row(job, target, model, existing, mapping, key, row, geom, attrs):
     if geom is None or shapely.is_empty(geom):
-        return [row, SKIPPED, None, _("row has no geometry")]
+        return [row, SKIPPED, None, note("no_geometry")]
     try:
-        geom, note = repair(geom)
+        geom, repaired = repair(geom)
     except ValueError as exc:
-        return [row, SKIPPED, None, str(exc)]
+        return [row, SKIPPED, None, exc.args[0]]
     values = {}
     try:
         for field, column in mapping.items():
             values[field] = convert(model, field, attrs.get(column))
     except ValidationError as exc:
-        return [row, SKIPPED, None, f"{field}: {' '.join(exc.messages)}"]
+        return [row, SKIPPED, None, note("field", field=field, message=" ".join(exc.messages))]
     obj, status = None, IMPORTED
     if key:
         if values.get(key) in (None, ""):
-            return [row, SKIPPED, None, _("the key field %(key)s is empty") % {"key": key}]
+            return [row, SKIPPED, None, note("key_empty", key=key)]
         matches = list(existing.filter(**{key: values[key]})[:2])
         if len(matches) > 1:
-            return [
-                row,
-                SKIPPED,
-                None,
-                _("several records have %(key)s = %(value)s") % {"key": key, "value": values[key]},
-            ]
+            return [row, SKIPPED, None, note("several", key=key, value=str(values[key]))]
         if matches:
             obj, status = matches[0], UPDATED
     if obj is None:
@@ -187,8 +241,8 @@ def write_row(job, target, model, existing, mapping, key, row, geom, attrs):
     except ValidationError as exc:
         return [row, SKIPPED, None, "; ".join(_messages(exc))]
     except PermissionDenied:
-        return [row, SKIPPED, None, _("outside the area of the person who started the import")]
-    return [row, status, obj.pk, note]
+        return [row, SKIPPED, None, note("outside_area")]
+    return [row, status, obj.pk, repaired]
 
 
 def within_area(job, action, obj):

@@ -19,6 +19,7 @@ import numpy as np
 import pyogrio
 import pyogrio.raw
 import shapely
+import shapely.affinity
 from django.conf import settings
 from django.utils.translation import gettext as _
 from pyproj import CRS, Transformer
@@ -314,6 +315,7 @@ class Batch:
     rows: np.ndarray  # 1-based row numbers in the file
     geoms: np.ndarray  # shapely geometries in EPSG:4326 (None where the row has none)
     attrs: list  # one dict per row
+    split: frozenset = frozenset()  # indexes of the rows split at the antimeridian (±180°)
 
 
 class Source:
@@ -345,6 +347,7 @@ class Source:
         self.fields = [str(f) for f in info["fields"]]
         self.count = int(info["features"])
         self.declared_crs = info["crs"]
+        self.chosen_crs = bool(crs_override)
         if crs_override:
             self.crs = parse_crs(crs_override)
         elif self.declared_crs:
@@ -384,17 +387,22 @@ class Source:
                 _("The file has %(n)s vertices; at most %(limit)s are accepted in one import.")
                 % {"n": vertices, "limit": limits()["MAX_TOTAL_VERTICES"]}
             )
-        geoms = reproject(geoms, self.crs)
+        geoms, split = reproject(geoms, self.crs)
+        if self.chosen_crs:
+            check_area_of_use(geoms, self.crs)
         names = [str(f) for f in meta["fields"]]
         columns = [_plain(col) for col in field_data]
         attrs = (
             [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)] if columns else [{}] * n
         )
-        return Batch(rows=np.arange(1, n + 1), geoms=geoms, attrs=attrs)
+        return Batch(rows=np.arange(1, n + 1), geoms=geoms, attrs=attrs, split=split)
 
 
 def reproject(geoms, crs):
-    """Transform an array of shapely geometries to EPSG:4326 (PROJ, longitude first)."""
+    """Transform an array of shapely geometries to EPSG:4326 (PROJ, longitude first). Returns the geometries and
+    the indexes of those split at the antimeridian: a shape that crosses ±180° comes out of PROJ with vertices on
+    both ends of the longitudes (spanning the whole world), and is cut there into parts on either side."""
+    split = frozenset()
     if crs.equals(STORAGE_CRS, ignore_axis_order=True):
         out = geoms
     else:
@@ -405,6 +413,12 @@ def reproject(geoms, crs):
             return np.column_stack([x, y])
 
         out = shapely.transform(geoms, move)
+        bounds = shapely.bounds(out)
+        wide = np.flatnonzero(bounds[:, 2] - bounds[:, 0] > 180)
+        if wide.size:
+            out = out.copy()
+            out[wide] = [split_at_antimeridian(g) for g in out[wide]]
+            split = frozenset(int(i) for i in wide)
     present = out[~shapely.is_missing(out)]
     if present.size:
         minx, miny, maxx, maxy = shapely.total_bounds(present)
@@ -413,7 +427,60 @@ def reproject(geoms, crs):
                 _("Reprojected from %(crs)s the data fall outside longitude/latitude bounds: is the CRS right?")
                 % {"crs": crs.name}
             )
-    return out
+    return out, split
+
+
+def split_at_antimeridian(geom):
+    """A geometry whose longitudes jump across ±180° as parts on either side of it (a multi-geometry)."""
+
+    def unwrap(xy):
+        x = xy[:, 0].copy()
+        x[x < 0] += 360
+        return np.column_stack([x, xy[:, 1]])
+
+    whole = shapely.transform(geom, unwrap)  # continuous across 180°: longitudes 0..360
+    west = shapely.intersection(whole, shapely.box(0, -90, 180, 90))
+    east = shapely.affinity.translate(shapely.intersection(whole, shapely.box(180, -90, 360, 90)), xoff=-360)
+    parts = [p for g in (west, east) for p in shapely.get_parts(g) if not p.is_empty]
+    kind = {"Polygon": shapely.MultiPolygon, "LineString": shapely.MultiLineString, "Point": shapely.MultiPoint}
+    first = parts[0].geom_type if parts else ""
+    if parts and all(p.geom_type == first for p in parts) and first in kind:
+        return kind[first](parts)
+    return shapely.GeometryCollection(parts)
+
+
+def check_area_of_use(geoms, crs, margin=1.0):
+    """A chosen CRS whose area of use (from the EPSG registry, with `margin` degrees) does not hold the data is
+    refused: the coordinates were almost certainly written in another CRS and would land elsewhere on earth."""
+    area = crs.area_of_use
+    present = geoms[~shapely.is_missing(geoms)]
+    if area is None or not present.size:
+        return
+    minx, miny, maxx, maxy = shapely.total_bounds(present)
+    west, south, east, north = area.west, area.south, area.east, area.north
+
+    def in_lon(x):
+        if west <= east:
+            return west - margin <= x <= east + margin
+        return x >= west - margin or x <= east + margin  # an area across the antimeridian
+
+    inside = south - margin <= miny and maxy <= north + margin and in_lon(minx) and in_lon(maxx)
+    if not inside:
+        raise LayerFileError(
+            _(
+                "The data read in %(crs)s lie at %(data)s (longitude/latitude), outside the area where %(crs)s is "
+                "used (%(area)s): the file's coordinates are in another CRS. Choose the right one."
+            )
+            % {
+                "crs": crs.name,
+                "data": extent_text(minx, miny, maxx, maxy),
+                "area": extent_text(west, south, east, north),
+            }
+        )
+
+
+def extent_text(west, south, east, north):
+    return f"{west:.3f}, {south:.3f} – {east:.3f}, {north:.3f}"
 
 
 def _plain(column):

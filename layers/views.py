@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
-from layers import progress, targets
+from layers import notes, progress, targets
 from layers.forms import MappingForm, UploadForm, target_choices
 from layers.importer import preview_geojson
 from layers.models import ImportJob
@@ -128,6 +128,7 @@ def import_detail(request, pk):
                 job.save(update_fields=["status", "updated_at"])
             return redirect("layers:import-detail", pk=job.pk)
     report = Paginator(job.report or [], 200).get_page(request.GET.get("page"))
+    report.object_list = [[r[0], r[1], r[2], notes.text(r[3])] for r in report.object_list]
     return render(
         request,
         "layers/import_detail.html",
@@ -136,6 +137,7 @@ def import_detail(request, pk):
             "target": target,
             "form": form,
             "report": report,
+            "summary": notes.summary(job.report) if job.status == ImportJob.Status.DONE else [],
             "progress_url": reverse("layers:import-progress", args=[job.pk]),
             "preview_url": reverse("layers:import-preview", args=[job.pk]),
             "config": {"preview": reverse("layers:import-preview", args=[job.pk])},

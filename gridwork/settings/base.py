@@ -225,8 +225,8 @@ GRIDWORK = {
     "TILING_TOLERANCE_M2": float(env("GRIDWORK_TILING_TOLERANCE_M2", "1.0")),
     # Households per cell targeted by the split tool's household mode.
     "SPLIT_MAX_HOUSEHOLDS": int(env("GRIDWORK_SPLIT_MAX_HOUSEHOLDS", "300")),
-    # Upper bound for vertices of one submitted geometry.
-    "MAX_VERTICES": int(env("GRIDWORK_MAX_VERTICES", "20000")),
+    # Upper bound for vertices of one geometry (drawn, sent or imported); real city boundaries have up to ~500,000.
+    "MAX_VERTICES": int(env("GRIDWORK_MAX_VERTICES", "1000000")),
     # Largest photo accepted (width × height, read from the file's header before decoding); Pillow's
     # decompression-bomb limit is set from it at start-up.
     "MAX_PHOTO_PIXELS": int(env("GRIDWORK_MAX_PHOTO_PIXELS", "40000000")),

@@ -7,6 +7,7 @@ from pyproj import Geod
 
 from grids.models import Building
 from grids.tests.factories import make_cells, make_community
+from layers import notes
 from layers.models import Feature, FeatureLayer, ImportJob
 from layers.tests import files
 
@@ -88,7 +89,7 @@ def test_row_report_repairs_safe_geometries_and_rejects_the_rest_with_row_number
     path = files.write(tmp_path / "mixed.gpkg", [good, bowtie, spike, outside], fields, "GPKG")
     call_command("import_layer", str(path), target="building", map=["name=NAME", "year_built=YEAR"])
     job = ImportJob.objects.get()
-    report = {row: (status, note) for row, status, _pk, note in job.report}
+    report = {row: (status, notes.text(note)) for row, status, _pk, note in job.report}
     assert report[1][0] == "imported"
     assert report[2][0] == "skipped" and "Self-intersection" in report[2][1]
     assert report[3][0] == "skipped" and "year_built" in report[3][1]
@@ -98,7 +99,7 @@ def test_row_report_repairs_safe_geometries_and_rejects_the_rest_with_row_number
     path = files.write(tmp_path / "mixed2.gpkg", [good, bowtie, spike, outside], fields, "GPKG")
     call_command("import_layer", str(path), target="building", map=["name=NAME", "year_built=YEAR"], key="name")
     job = ImportJob.objects.order_by("-pk").first()
-    report = {row: (status, note) for row, status, _pk, note in job.report}
+    report = {row: (status, notes.text(note)) for row, status, _pk, note in job.report}
     assert report[3][0] == "imported" and "repaired" in report[3][1]
     assert Building.objects.get(name="尖刺楼").footprint.valid
 

@@ -11,7 +11,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from layers import targets
-from layers.importer import run_import
+from layers.importer import MERGE_PIECES, run_import
 from layers.models import FeatureLayer, ImportJob
 from layers.readers import LayerFileError, handler_for
 from layers.views import discard, inspect
@@ -32,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--map", action="append", default=[], help="target_field=file_column (repeatable)")
         parser.add_argument("--key", default="", help="target field to update existing records by")
         parser.add_argument("--report", action="store_true", help="print the row report as JSON lines")
+        parser.add_argument(
+            "--merge-pieces",
+            action="store_true",
+            help="rows sharing a --key value are merged into one multi-part geometry (default: only the first is kept)",
+        )
 
     def handle(self, *args, **o):
         path = Path(o["path"])
@@ -75,6 +80,8 @@ class Command(BaseCommand):
             raise CommandError(f"The file has no column {', '.join(missing)}; its columns: {', '.join(job.fields)}")
         if target.name == "feature":
             job.overlay = FeatureLayer.objects.get_or_create(name=o["overlay"])[0]
+        if o["merge_pieces"]:
+            mapping[MERGE_PIECES] = True
         job.mapping, job.key_field, job.status = mapping, o["key"], ImportJob.Status.QUEUED
         job.save()
         self.stdout.write(f"{job.original_name}: {job.feature_count} features, CRS {job.source_crs}")
