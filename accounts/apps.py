@@ -13,6 +13,10 @@ class AccountsConfig(AppConfig):
         from accounts.second_factor import AdminSite
 
         access.register_all()
+        from accounts import policy
+        from common import hooks
+
+        hooks.access_policy.set(policy)
         admin.site.__class__ = AdminSite
         from accounts import audit
 

@@ -7,8 +7,9 @@ area of a membership whose role carries it, so the policy **fails closed**: a us
 membership (or a role without an area) reaches nothing. Administrators (superusers and the admin role) reach
 everything.
 
-Apps say where their records sit with `register(Model, Place(...))` in their AppConfig.ready(); this module
-imports no app. Every API viewset, page, export and service that reads or writes asks it:
+Apps say where their records sit with `register(Model, Place(...))` in their AppConfig.ready() (the registry is
+common.places, re-exported here, so grids — below accounts — registers its units without importing accounts);
+this module imports no app above it. Every API viewset, page, export and service that reads or writes asks it:
 
     policy.scope(user, "change", queryset)     # the records of the queryset the user may change
     policy.allows(user, "change", obj)          # one record (read from the database: derived fields count)
@@ -19,7 +20,6 @@ Actions are "view", "add", "change", "delete" (the model's own permissions) or a
 "cases.dispatch_case" or "grids.reveal_personal_data".
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -29,70 +29,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import ROLE_GROUPS, Membership, Role
+from common.places import PUBLIC_READ, REGISTRY, Place, place_of, register  # noqa: F401 (the policy's vocabulary)
 
 NOTHING = Q(pk__in=[])
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a model's records sit: ORM paths from the model to its district, street, community, grid cell and
-    household ("pk" for the unit itself). Higher levels are derived from lower ones when not given (a community
-    path gives `<path>__street` and `<path>__street__district`).
-
-    - public: these actions need no area and no sign-in (e.g. {"view"} for boundaries and facility registers
-      without personal data); the permission is still needed for the rest.
-    - geometry: records placed by a geometry alone (renovation zones): they are in an area when they intersect it
-      (reading) or lie inside it (writing).
-    - owner: extra rules, callable(user, action) -> Q or None, for records a user holds whatever the area (what they
-      reported, applied for, handle).
-    - catalogue: reference data (types, categories): read by everyone signed in or not, written by administrators.
-    - public_only: narrows the public actions to these records (public facility types); the rest of the records
-      need a grant like any other.
-    - admin_only: actions only administrators take, whatever the role.
-    """
-
-    district: str | None = None
-    street: str | None = None
-    community: str | None = None
-    cell: str | None = None
-    household: str | None = None
-    department: str | None = None
-    geometry: str | None = None
-    owner: Callable | None = None
-    public: frozenset = frozenset()
-    catalogue: bool = False
-    admin_only: frozenset = frozenset()
-    public_only: Q | None = None
-
-    def path(self, level):
-        explicit = getattr(self, level)
-        if explicit:
-            return explicit
-        below = {"district": "street", "street": "community", "community": "cell"}
-        up = {"street": "district", "community": "street", "cell": "community"}
-        child = below.get(level)
-        if child:
-            child_path = self.path(child)
-            if child_path:
-                step = up[child]
-                return step if child_path == "pk" else f"{child_path}__{step}"
-        return None
-
-
-REGISTRY: dict[type, Place] = {}
-
-
-def register(model, place: Place):
-    REGISTRY[model] = place
-    return model
-
-
-def place_of(model) -> Place:
-    model = getattr(model, "_meta", None) and model._meta.concrete_model or model
-    try:
-        return REGISTRY[model]
-    except KeyError:
-        raise LookupError(f"{model._meta.label} is not registered with accounts.policy") from None
 
 
 def perm_name(model, action):
@@ -328,6 +267,19 @@ def reaches(user, perm, *, district=None, street=None, community=None, cell=None
     )
 
 
+def reaches_community(user, perm, community) -> bool:
+    """Does a grant of `user` carrying `perm` cover this community (its own, its street's or its district's)?"""
+    return reaches(
+        user, perm, district=community.street.district_id, street=community.street_id, community=community.pk
+    )
+
+
+def manages_community(user, community) -> bool:
+    """Whoever may change a community's cells (its managers, those of its street or district, and administrators)
+    assigns its workers and draws its responsibility areas."""
+    return reaches_community(user, "grids.change_gridcell", community)
+
+
 def communities(user, perm):
     """The communities where the user holds `perm` (their own, or all of their street or district): what a page
     offers to choose from before anything is drawn in one."""
@@ -393,6 +345,3 @@ def save_checked(user, action, save):
 def may_link_user_accounts(user):
     """Only administrators link a record (a responsible party) to a user account."""
     return is_admin(user)
-
-
-PUBLIC_READ = frozenset({"view"})

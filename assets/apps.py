@@ -36,3 +36,9 @@ class AssetsConfig(AppConfig):
                     min_zoom=12,
                 )
             )
+        if apps.is_installed("planning"):
+            # Assets and adopted green area inside a renovation zone, on the zone page.
+            from assets import zone_figures
+            from planning import providers
+
+            providers.register("assets", zone_figures.asset_statistics)

@@ -20,3 +20,10 @@ class CasesConfig(AppConfig):
         from common import dashboard as dashboard_sections
 
         dashboard_sections.register("cases", dashboard.section, order=30)
+        from django.apps import apps
+
+        if apps.is_installed("planning"):
+            from cases import zone_figures
+            from planning import providers
+
+            providers.register("cases", zone_figures.zone_figures)

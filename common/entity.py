@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from leaflet.forms.widgets import LeafletWidget
 
-from accounts import policy
 from common import deletion
+from common.hooks import access_policy as policy
+from common.hooks import exporter
 from common.models import PersonalDataReveal
 from common.params import ParamError, parse_int, raw
 
@@ -198,13 +199,11 @@ class EntityList(EntityMixin, generic.ListView):
         }
         ctx["export_url"] = reverse(e.url_name("export"))
         ctx["export_formats"] = EXPORT_FORMATS
-        from layers.export import LABELS
-
-        ctx["export_labels"] = LABELS
+        ctx["export_labels"] = exporter.LABELS
         return ctx
 
 
-# --- export: the list with its current filters as a file (written by layers.export) ---------------
+# --- export: the list with its current filters as a file (written by common.hooks.exporter) -------------
 EXPORT_FORMATS = [
     ("gpkg", "GeoPackage"),
     ("shp", "Shapefile"),
@@ -218,17 +217,12 @@ class EntityExport(EntityMixin, generic.View):
     """?format=gpkg|shp|geojson|csv|xlsx&crs=4326 plus the list's filters; personal fields masked as on the list."""
 
     def get(self, request, *args, **kwargs):
-        from layers import export
-        from layers.readers import LayerFileError
-
         e = self.entity
+        export = exporter
         fmt = raw(request.GET, "format") or "gpkg"
         if fmt not in export.FORMATS:
             raise ParamError("format", export.unknown_format(fmt))
-        try:
-            srid = export.export_srid(raw(request.GET, "crs"))
-        except LayerFileError as exc:
-            raise ParamError("crs", str(exc))
+        srid = export.export_srid(raw(request.GET, "crs"))  # a ParamError naming crs when it is not one we write
         params = request.GET.copy()
         for key in ("format", "crs", "page"):
             params.pop(key, None)

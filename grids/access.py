@@ -1,4 +1,5 @@
-"""Where the grid records sit, for the access policy (accounts.policy).
+"""Where the grid records sit, for the access policy (accounts.policy; grids registers through common.places, the
+policy's registry, because accounts is built on grids).
 
 Boundaries, buildings and who holds which cell are public (no personal data); households are read only within
 an area. A unit is changed from the level above it: streets by district managers, communities by street
@@ -6,7 +7,7 @@ managers, cells, compounds and assignments by community managers; buildings and 
 worker of their cell. Districts are changed by administrators.
 """
 
-from accounts.policy import PUBLIC_READ, Place, register
+from common.places import PUBLIC_READ, Place, register
 from grids import models as m
 
 

@@ -110,17 +110,6 @@ class Community(Division):
     def full_code(self):
         return f"{self.street.district.code}{self.street.code}{self.code}"
 
-    def is_managed_by(self, user):
-        """Whoever may change this community's cells (its managers, those of its street or district, and
-        administrators) assigns its workers and draws its responsibility areas (accounts.policy)."""
-        return self.reached_by(user, "grids.change_gridcell")
-
-    def reached_by(self, user, perm):
-        """Does a grant of `user` carrying `perm` cover this community (its own, its street's or district's)?"""
-        from accounts import policy
-
-        return policy.reaches(user, perm, district=self.street.district_id, street=self.street_id, community=self.pk)
-
 
 class GridCell(TimeStampedModel):
     """网格: a unit grid of a community, coded 6 county + 3 street + 3 community + 3 serial."""

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from accounts import policy
 from common.entity import EntityDetail
 from common.params import ParamError, parse_float, parse_int
 from grids import split
@@ -50,7 +51,7 @@ def may_split(user, community=None):
         return False
     if community is None:
         return True
-    return all(community.reached_by(user, perm) for perm in SPLIT_PERMISSIONS)
+    return all(policy.reaches_community(user, perm, community) for perm in SPLIT_PERMISSIONS)
 
 
 class CommunityDetail(EntityDetail):
@@ -60,7 +61,7 @@ class CommunityDetail(EntityDetail):
         ctx = super().get_context_data(**kwargs)
         ctx["problems"] = check_community(self.object)
         ctx["can_split"] = may_split(self.request.user, self.object)  # the split page's own check: no button to a 403
-        ctx["can_manage"] = self.object.is_managed_by(self.request.user)
+        ctx["can_manage"] = policy.manages_community(self.request.user, self.object)
         return ctx
 
 

@@ -17,5 +17,9 @@ class LayersConfig(AppConfig):
             from layers import ogc as ogc_collections
 
             ogc_collections.register_collections()
+        from common import hooks
+        from layers import entity_export
+
+        hooks.exporter.set(entity_export)
         # Built-in import targets and tile layers; other apps register theirs in their own ready().
         from layers import builtin  # noqa: F401

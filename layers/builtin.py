@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Building, Community, GridCell, Household
+from layers import coverage
 from layers.models import Feature
 from layers.targets import Target, register
 from layers.tiles import TileLayer, register_tile_layer
@@ -89,6 +90,9 @@ register(
     )
 )
 
+
+# Green coverage from imagery is computed for every grid cell (other apps register their areas, layers.coverage).
+coverage.register(coverage.CoverageTarget("cell", GridCell.objects.all))
 
 # Public vector tiles: no personal data (households have no tile layer).
 register_tile_layer(TileLayer("gridcell", GridCell.objects.all, "boundary", ["code", "name", "community__name"]))

@@ -234,15 +234,11 @@ def green_mask(layer, src, window=None):
 
 
 def areas_targets():
-    """(kind, queryset) pairs whose polygons get a coverage row: grid cells, and planning zones when installed."""
-    from django.apps import apps
+    """(kind, queryset) pairs whose polygons get a coverage row: grid cells and whatever other apps registered
+    (planning's zones), see layers.coverage."""
+    from layers import coverage
 
-    from grids.models import GridCell
-
-    out = [("cell", GridCell.objects.all())]
-    if apps.is_installed("planning"):
-        out.append(("zone", apps.get_model("planning", "Zone").objects.all()))
-    return out
+    return coverage.targets()
 
 
 def _window_around(src, shapes):
@@ -339,7 +335,7 @@ def compute_coverage(layer, targets=None):
         if not whole:
             mine = Q()
             for kind, queryset in targets:
-                mine |= Q(**{f"{kind}__in": queryset.values("pk")})
+                mine |= Q(**{f"{kind}_id__in": queryset.values("pk")})
             stale = stale.filter(mine)
         stale.delete()
         GreenCoverage.objects.bulk_create(rows)

@@ -248,7 +248,7 @@ def write_row(job, target, model, existing, mapping, key, row, geom, attrs):
 def within_area(job, action, obj):
     """Rows of a model that sits in an area are written only within the area of whoever started the import
     (accounts.policy); a job without a person (the command line) writes anywhere."""
-    from accounts import policy
+    from common.hooks import access_policy as policy
 
     user = job.created_by
     if user is None:

@@ -194,9 +194,9 @@ class GreenCoverage(models.Model):
     cell = models.ForeignKey(
         "grids.GridCell", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("cell")
     )
-    zone = models.ForeignKey(
-        "planning.Zone", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("zone")
-    )
+    # The id of a renovation zone: not a foreign key, so that the imagery engine does not depend on the planning
+    # app; planning registers its zones as a coverage target and their rows go with them (layers.coverage).
+    zone_id = models.BigIntegerField(_("zone"), null=True, blank=True, db_index=True)
     share = models.FloatField(_("green share"))
     green_m2 = models.FloatField(_("green area (m²)"))
     area_m2 = models.FloatField(_("area covered by the image (m²)"))
@@ -206,10 +206,10 @@ class GreenCoverage(models.Model):
         verbose_name_plural = _("green coverage")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(cell__isnull=False, zone__isnull=True)
-                | models.Q(cell__isnull=True, zone__isnull=False),
+                condition=models.Q(cell__isnull=False, zone_id__isnull=True)
+                | models.Q(cell__isnull=True, zone_id__isnull=False),
                 name="green_coverage_cell_or_zone",
             ),
             models.UniqueConstraint(fields=["raster", "cell"], name="green_coverage_raster_cell"),
-            models.UniqueConstraint(fields=["raster", "zone"], name="green_coverage_raster_zone"),
+            models.UniqueConstraint(fields=["raster", "zone_id"], name="green_coverage_raster_zone"),
         ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError
 
 from common.params import parse_id
-from layers import imagery, progress
+from layers import coverage, imagery, progress
 from layers.models import GreenCoverage, RasterLayer
 from layers.tiles import MAX_ZOOM
 from layers.views import too_large
@@ -165,17 +165,20 @@ def raster_tile(request, pk, z, x, y):
 def raster_coverage(request, pk):
     """Green coverage per grid cell (and zone) as GeoJSON for the choropleth."""
     layer = get_object_or_404(RasterLayer, pk=pk)
-    rows = GreenCoverage.objects.filter(raster=layer).select_related("cell", "zone").order_by("zone_id", "cell__code")
+    rows = list(GreenCoverage.objects.filter(raster=layer).select_related("cell").order_by("zone_id", "cell__code"))
+    zones = coverage.areas("zone", {r.zone_id for r in rows if r.zone_id}) if any(r.zone_id for r in rows) else {}
     features = []
     for row in rows:
-        area = row.cell or row.zone
+        area = row.cell or zones.get(row.zone_id)
+        if area is None:
+            continue
         features.append(
             {
                 "type": "Feature",
                 "geometry": json.loads(area.boundary.geojson),
                 "properties": {
                     "kind": "cell" if row.cell_id else "zone",
-                    "label": row.cell.code if row.cell_id else str(row.zone),
+                    "label": row.cell.code if row.cell_id else str(area),
                     "share": round(row.share, 6),
                     "green_m2": round(row.green_m2, 1),
                     "area_m2": round(row.area_m2, 1),

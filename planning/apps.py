@@ -20,6 +20,15 @@ class PlanningConfig(AppConfig):
         from planning import dashboard
 
         dashboard_sections.register("planning", dashboard.section, order=20)
+        if apps.is_installed("layers"):
+            # Green coverage from imagery: zones are a coverage target of the layers engine, and the zone page
+            # shows their coverage (planning.providers).
+            from layers import coverage
+            from planning import imagery, providers
+            from planning.models import Zone
+
+            coverage.register(coverage.CoverageTarget("zone", Zone.objects.all, model=Zone))
+            providers.register("imagery", imagery.zone_figures)
         # Demolition plans can be imported from a file (Shapefile, GeoPackage, GeoJSON…) with the layers app.
         if apps.is_installed("layers"):
             from layers.targets import Target, register

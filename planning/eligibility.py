@@ -9,8 +9,8 @@ from django.utils.translation import gettext
 
 from common.geometry import metric_srid_for
 from grids.models import Building
-from planning import integrations
 from planning.conf import conf
+from planning.imagery import demolition_overlaps
 from planning.models import CompoundRecord, DemolitionPlan
 from planning.stats import MetricArea
 
@@ -69,7 +69,7 @@ def rule_not_demolished(compound):
         .annotate(overlap_m2=MetricArea(Intersection("area", compound.boundary), srid))
         .order_by("-overlap_m2")
     ]
-    overlaps += integrations.demolition_overlaps(compound.boundary)
+    overlaps += demolition_overlaps(compound.boundary)
     overlaps = [(name, m2) for name, m2 in overlaps if m2 > tolerance]
     if overlaps:
         return Rule(

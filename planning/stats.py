@@ -80,9 +80,9 @@ def zone_statistics(zone):
         },
         "compounds": [{"id": c.pk, "name": c.name} for c in compounds_inside(boundary)],
     }
-    from planning import integrations
+    from planning import providers
 
-    stats.update(integrations.extra_statistics(zone, srid))
+    stats.update(providers.computed(zone, srid))  # figures other apps register (assets, cases, imagery)
     return stats
 
 

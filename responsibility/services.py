@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from accounts import policy
 from grids.models import Community, GridAssignment, GridCell
 
 
@@ -24,7 +25,7 @@ def assign_worker(user, cell_ids, worker, role, start, end=None):
     if not cells:
         raise ValidationError(gettext("Choose at least one grid cell."))
     for community in Community.objects.filter(cells__in=cells).distinct():
-        if not community.is_managed_by(user):
+        if not policy.manages_community(user, community):
             raise PermissionDenied(gettext("You do not manage community %(c)s.") % {"c": community.name})
     if role == GridAssignment.Role.PRIMARY:
         current = GridAssignment.objects.filter(cell__in=cells, role=GridAssignment.Role.PRIMARY).filter(

@@ -48,7 +48,7 @@ class ManagedCommunityMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.community = self.get_community()
-        if self.community is not None and not self.community.is_managed_by(request.user):
+        if self.community is not None and not policy.manages_community(request.user, self.community):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
