@@ -1,6 +1,6 @@
 from django.urls import path
 
-from layers import raster_views, views
+from layers import overlays, raster_views, views
 
 app_name = "layers"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:pk>/progress/", views.import_progress, name="import-progress"),
     path("imports/<int:pk>/preview/", views.import_preview, name="import-preview"),
+    path("overlays/", overlays.overlays, name="overlays"),
+    path("overlays/<int:pk>/export/", overlays.overlay_export, name="overlay-export"),
+    path("overlays/<int:pk>/delete/", overlays.overlay_delete, name="overlay-delete"),
     path("raster/", raster_views.rasters, name="rasters"),
     path("raster/compare/", raster_views.compare, name="raster-compare"),
     path("raster/<int:pk>/", raster_views.raster, name="raster"),

@@ -38,7 +38,7 @@ from ogc import crs, registry
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10000
-RESERVED = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"}
+RESERVED = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "style"}
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -367,15 +367,29 @@ class Items(OgcView):
         stamp = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
         content_crs = crs.uri(srid, flip)
         if wants_html(request):
+            shown = [json.loads(f) for f in features]
+            names = list(collection.properties)
+            if collection.json_properties:
+                names += sorted({k for f in shown for k in f["properties"]} - set(names))[:20]
+            style = request.GET.get("style", "")
+            if style and style not in names:
+                raise ParamError(
+                    "style", _("style names one of the properties: %(names)s") % {"names": ", ".join(names)}
+                )
+            for f in shown:
+                f["cells"] = [f["properties"].get(n) for n in names]
             data = {
                 "collection": describe(request, collection, request.user),
-                "features": [json.loads(f) for f in features],
+                "features": shown,
+                "style": style,
+                "style_config": {"property": style},
+                "kept": [(k, v) for k, v in request.GET.items() if k not in ("f", "style")],
                 "numberMatched": matched,
                 "numberReturned": len(rows),
                 "links": links,
                 "next": page_url(offset + limit, "html") if offset + len(rows) < matched else None,
                 "prev": page_url(max(0, offset - limit), "html") if offset > 0 else None,
-                "names": list(collection.properties),
+                "names": names,
             }
             response = render(request, "ogc/items.html", {"data": data})
         else:

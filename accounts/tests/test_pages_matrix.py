@@ -55,6 +55,9 @@ PAGES = {
     "layers:import-progress": Page(frozenset(), obj="none"),
     "layers:import-preview": Page(frozenset(), obj="none"),
     "layers:rasters": Page(SIGNED_IN),
+    "layers:overlays": Page(SIGNED_IN),
+    "layers:overlay-export": Page(frozenset(), obj="none"),
+    "layers:overlay-delete": Page(frozenset(), obj="none"),
     "layers:raster-compare": Page(SIGNED_IN, redirects=True),  # no rasters to compare: back to the raster list
     "layers:raster": Page(frozenset(), obj="none"),
     "layers:raster-progress": Page(frozenset(), obj="none"),
