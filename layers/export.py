@@ -74,10 +74,41 @@ def export_response(*, name, fmt, srid, columns, rows):
     else:
         body = write_ogr(name, driver, fmt, srid, header, rows)
     response = HttpResponse(body, content_type=content_type)
+    warning = outside_area_of_use(srid, [geom for _pk, geom, _values in rows if geom is not None])
+    if warning:
+        response["Warning"] = f'299 gridwork "{warning}"'.encode("ascii", "replace").decode()
+        response["X-Export-Warning"] = warning.encode("ascii", "replace").decode()
     stem = f"{name}_EPSG{srid}" if fmt in ("csv", "xlsx") else name
     response["Content-Disposition"] = f'attachment; filename="{stem}{ext}"'
     response["Content-Crs"] = f"<http://www.opengis.net/def/crs/EPSG/0/{srid}>"
     return response
+
+
+def outside_area_of_use(srid, geoms, margin=1.0):
+    """A warning when the data exported in EPSG:srid fall outside that CRS's area of use (its coordinates there are
+    distorted or meaningless), naming both extents; "" when they lie inside."""
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_epsg(srid)
+    area = crs.area_of_use
+    if not geoms or area is None or crs.is_geographic:
+        return ""
+    x0 = min(g.extent[0] for g in geoms)
+    y0 = min(g.extent[1] for g in geoms)
+    x1 = max(g.extent[2] for g in geoms)
+    y1 = max(g.extent[3] for g in geoms)
+    west, south, east, north = Transformer.from_crs(crs, 4326, always_xy=True).transform_bounds(x0, y0, x1, y1)
+
+    def in_lon(x):
+        if area.west <= area.east:
+            return area.west - margin <= x <= area.east + margin
+        return x >= area.west - margin or x <= area.east + margin  # an area across the antimeridian
+
+    if south >= area.south - margin and north <= area.north + margin and in_lon(west) and in_lon(east):
+        return ""
+    return f"data at {west:.3f}, {south:.3f} - {east:.3f}, {north:.3f} lie outside the area of use of EPSG:{srid} " + (
+        f"({area.west:.3f}, {area.south:.3f} - {area.east:.3f}, {area.north:.3f})"
+    )
 
 
 def write_ogr(name, driver, fmt, srid, header, rows):

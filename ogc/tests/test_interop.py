@@ -72,3 +72,14 @@ def test_csv_export_carries_its_crs(client, city):
     assert rows and {r["crs"] for r in rows} == {"EPSG:4547"}
     x = float(rows[0]["wkt"].split("((")[1].split(" ")[0])
     assert 400_000 < x < 600_000  # metres on the Gauss-Krüger zone
+
+
+def test_an_export_to_a_crs_that_does_not_cover_the_data_says_so(client, city):
+    inside = client.get("/grids/building/export/", {"format": "geojson", "crs": "EPSG:4547"})
+    assert inside.status_code == 200 and "X-Export-Warning" not in inside
+    far = client.get("/grids/building/export/", {"format": "geojson", "crs": "EPSG:3460"})  # Fiji Map Grid
+    assert far.status_code == 200
+    warning = far["X-Export-Warning"]
+    assert "outside the area of use of EPSG:3460" in warning and "176.810, -20.810" in warning
+    assert "114." in warning  # where the data are
+    assert far["Warning"].startswith("299 ")
