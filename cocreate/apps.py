@@ -7,7 +7,8 @@ class CocreateConfig(AppConfig):
     verbose_name = _("Co-creation")
 
     def ready(self):
-        from cocreate import access, evaluation
+        from cocreate import access, dashboard, evaluation
 
         access.register_all()
         evaluation.connect_gate()
+        dashboard.register()

@@ -1,0 +1,109 @@
+"""集中整治: findings recorded during a campaign become its cases; cases found and closed per cell and week (one SQL
+query, weeks by local time); the weekly progress report as a workbook."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, Category, State
+from cases.tests.factories import dispatcher, in_english, jpeg
+from cocreate import campaigns
+from cocreate.models import Campaign, Finding
+from cocreate.tests.factories import scene as make_scene
+from grids.tests.factories import point
+
+pytestmark = pytest.mark.django_db
+english = pytest.fixture(autouse=True)(in_english)
+
+
+@pytest.fixture
+def scene(django_user_model):
+    s = make_scene(django_user_model)
+    today = timezone.localdate()
+    c = Campaign.objects.create(
+        community=s["community"],
+        name="环境整治月",
+        start=today - timedelta(days=13),
+        end=today + timedelta(days=14),
+        checklist=["五清: 清垃圾", "三乱: 乱堆乱放"],
+    )
+    c.cells.set([s["west"], s["east"]])
+    c.categories.set(Category.objects.filter(code="0101"))
+    s["campaign"] = c
+    return s
+
+
+def record(s, x=100, y=100, user=None, **kw):
+    return campaigns.record_finding(
+        s["campaign"],
+        user or s["worker"],
+        category=Category.objects.get(code="0101"),
+        description="暴露垃圾",
+        location=point(x, y),
+        checklist_item=kw.pop("checklist_item", "五清: 清垃圾"),
+        photos=kw.pop("photos", ()),
+    )
+
+
+def test_a_finding_becomes_a_case_of_the_campaign(scene):
+    f = record(scene, photos=[jpeg()])
+    assert f.case.cell == scene["west"] and f.case.reporter == scene["worker"] and f.case.photos.count() == 1
+    assert f.case.source == "campaign" and list(scene["campaign"].findings.all()) == [f]
+
+
+def test_findings_outside_the_zone_the_period_or_the_checklist_are_refused(scene, django_user_model):
+    with pytest.raises(ValidationError, match="outside the campaign's zone"):
+        record(scene, x=5000, y=5000)
+    with pytest.raises(ValidationError):
+        record(scene, checklist_item="不在清单里")
+    with pytest.raises(PermissionDenied):
+        record(scene, user=dispatcher(django_user_model))  # reads cases, records no findings
+    Campaign.objects.filter(pk=scene["campaign"].pk).update(end=timezone.localdate() - timedelta(days=1))
+    scene["campaign"].refresh_from_db()
+    with pytest.raises(ValidationError, match="findings are recorded during it"):
+        record(scene)
+    assert not Finding.objects.exists() and not Case.objects.exists()
+
+
+def test_cases_found_and_closed_per_cell_and_week(scene):
+    now = timezone.now()
+    rows = []
+    for x, days_ago, closed in ((100, 0, False), (200, 0, True), (700, 0, False), (300, 8, True)):
+        f = record(scene, x=x)
+        Case.objects.filter(pk=f.case_id).update(
+            created_at=now - timedelta(days=days_ago), state=State.CLOSED if closed else State.REPORTED
+        )
+        rows.append(f)
+    figures = campaigns.weekly_figures(scene["campaign"])
+    this_week = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    last_week = timezone.localtime(now - timedelta(days=8)).date()
+    last_week -= timedelta(days=last_week.weekday())
+    got = {(code, week): (found, closed) for _id, code, week, found, closed in figures if found}
+    assert got == {
+        (scene["west"].code, this_week): (2, 1),
+        (scene["east"].code, this_week): (1, 0),
+        (scene["west"].code, last_week): (1, 1),
+    }
+    # every cell appears for every week of the period, with zeros where nothing was found
+    weeks = {w for _id, _c, w, _f, _cl in figures}
+    assert len(figures) == 2 * len(weeks) and len(weeks) >= 4
+
+
+def test_the_weekly_report_is_a_workbook_with_the_figures(client, scene):
+    record(scene)
+    client.force_login(scene["manager"])
+    resp = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk]) + "?format=xlsx")
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxmlformats")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(resp.content))
+    cells = [row for row in wb.worksheets[0].iter_rows(min_row=3, values_only=True) if row[2]]
+    assert cells == [(scene["west"].code, cells[0][1], 1, 0)]
+    by_week = [row for row in wb.worksheets[1].iter_rows(min_row=2, values_only=True) if row[1]]
+    assert by_week == [(cells[0][1], 1, 0, 0)]
+    page = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk])).content.decode()
+    assert "环境整治月" in page and 'id="record-finding"' in page

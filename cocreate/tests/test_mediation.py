@@ -1,0 +1,101 @@
+"""矛盾纠纷调解: a private record — the community's mediators and the parties' grid worker read it; staff of the
+area who are not mediators, staff outside it, residents and the public do not; it is on no public surface (Open311,
+the notice page, the needs list and API, case layers, OGC collections) — and the figures per community."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from cases.tests.factories import in_english
+from cocreate.mediation import figures
+from cocreate.models import Mediation, MediationSession, Mediator
+from cocreate.tests.factories import scene as make_scene
+from grids.tests.factories import point
+
+pytestmark = pytest.mark.django_db
+english = pytest.fixture(autouse=True)(in_english)
+SUBJECT = "张家李家漏水纠纷"
+
+
+@pytest.fixture
+def scene(django_user_model):
+    s = make_scene(django_user_model)
+    s["mediator"] = django_user_model.objects.create_user("cc_mediator", first_name="调解员")
+    Mediator.objects.create(user=s["mediator"], community=s["community"])
+    m = Mediation(subject=SUBJECT, description="楼上漏水", location=point(120, 130), received_on=date(2026, 10, 1))
+    m.full_clean()
+    m.save()
+    m.parties.set(s["households"][:2])
+    s["mediation"] = m
+    return s
+
+
+def test_the_parties_grid_worker_is_found_from_the_place(scene):
+    m = scene["mediation"]
+    assert (m.community, m.cell, m.grid_worker) == (scene["community"], scene["west"], scene["worker"])
+
+
+@pytest.mark.parametrize("who,may", [("mediator", True), ("worker", True), ("manager", False), ("resident", False)])
+def test_only_mediators_and_the_grid_worker_read_it(client, scene, who, may):
+    client.force_login(scene[who])
+    detail = client.get(reverse("cocreate:mediation", args=[scene["mediation"].pk]))
+    api = client.get(reverse("api:mediation-detail", args=[scene["mediation"].pk]))
+    listing = client.get(reverse("cocreate:mediations"))
+    assert (detail.status_code == 200) == may and (api.status_code == 200) == may
+    assert (SUBJECT in listing.content.decode()) == may
+    if not may:
+        assert detail.status_code == 404 and api.status_code in (403, 404)
+
+
+def test_a_worker_of_another_cell_and_staff_elsewhere_do_not_read_it(client, scene, django_user_model):
+    from accounts.models import Membership, Role
+    from grids.models import GridAssignment
+    from grids.tests.factories import make_community
+
+    east_worker = django_user_model.objects.create_user("east_worker")
+    GridAssignment.objects.create(cell=scene["east"], worker=east_worker, start=date(2020, 1, 1))
+    mediator_elsewhere = django_user_model.objects.create_user("mediator_elsewhere")
+    other = make_community(code="002")
+    Mediator.objects.create(user=mediator_elsewhere, community=other)
+    street = django_user_model.objects.create_user("street_manager")
+    Membership.objects.create(user=street, role=Role.MANAGER, street=scene["community"].street)
+    for user in (east_worker, mediator_elsewhere, street):
+        client.force_login(user)
+        assert client.get(reverse("cocreate:mediation", args=[scene["mediation"].pk])).status_code == 404
+        assert SUBJECT not in client.get(reverse("api:mediation-list")).content.decode()
+
+
+def test_it_is_on_no_public_surface(client, scene, django_user_model):
+    public = [
+        reverse("open311-requests", kwargs={"fmt": "json"}),
+        reverse("cocreate:notices"),
+        reverse("cocreate:needs", args=[scene["community"].pk]),
+        reverse("api:need-list"),
+        "/ogc/collections",
+    ]
+    for url in public:
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        assert SUBJECT not in resp.content.decode(), url
+    assert client.get(reverse("api:mediation-list")).status_code in (401, 403)
+    # Nor among the cases of the staff's maps: a mediation is not a case.
+    admin = django_user_model.objects.create_superuser("cc_admin", password="x-long-password-1")
+    client.force_login(admin)
+    for url in (reverse("cases:features"), reverse("cases:heat"), reverse("cases:list")):
+        resp = client.get(url)
+        assert resp.status_code == 200 and SUBJECT not in resp.content.decode(), url
+
+
+def test_figures_per_community(scene):
+    m = scene["mediation"]
+    MediationSession.objects.create(
+        mediation=m, held_on=date(2026, 10, 5), mediator=scene["mediator"], note="第一次调解"
+    )
+    Mediation.objects.filter(pk=m.pk).update(status="agreed", agreed_on=date(2026, 10, 20), agreement="楼上修管")
+    late = Mediation(subject="停车纠纷", description="x", location=point(600, 300), received_on=date(2026, 8, 1))
+    late.save()
+    Mediation.objects.filter(pk=late.pk).update(status="agreed", agreed_on=date(2026, 8, 1) + timedelta(days=45))
+    Mediation.objects.create(subject="噪音", description="y", location=point(700, 300), received_on=date(2026, 11, 1))
+    (row,) = figures(Mediation.objects.all())
+    assert (row["received"], row["mediated"], row["agreed"], row["within_30"]) == (3, 1, 2, 1)
