@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.gis.db.models import Union
 from django.contrib.gis.db.models.functions import Transform
-from django.db import connection
+from django.db import connections
 from django.utils import timezone
 
 from common.geometry import metric_srid_for
@@ -97,7 +97,8 @@ def coverage(community, day=None):
                 gap_roads=_to_4326(gap_roads.clone(), srid) if gap_roads else None,
             )
         )
-    with connection.cursor() as cur:
+    # where the router reads the areas (the read replica for the coverage export)
+    with connections[ResponsibilityArea.objects.db].cursor() as cur:
         cur.execute(_OVERLAPS_SQL, {"srid": srid, "cid": community.pk, "day": day})
         overlaps = [(k, a, b, m2) for k, a, b, m2 in cur.fetchall() if m2 > tolerance()]
     return report, overlaps
