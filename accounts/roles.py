@@ -41,9 +41,12 @@ EXTRA = {
         "planning.view_project",
         "planning.add_vote",
         "planning.view_vote",
+        # Patrols (field): a worker records their own; managers read those of their area.
+        "field.add_patrol",
+        "field.view_patrol",
     ],
     Role.RESIDENT: ["cogov.view_ledgerentry", "cogov.view_redemption"],
-    Role.MANAGER: ["grids.reveal_personal_data", "cases.dispatch_case", "cases.verify_case"],
+    Role.MANAGER: ["grids.reveal_personal_data", "cases.dispatch_case", "cases.verify_case", "field.view_patrol"],
     Role.DISPATCHER: ["cases.dispatch_case"],
 }
 NEVER = {Role.PLANNER: ["grids.view_household", "grids.change_household"], Role.HANDLER: ["grids.view_household"]}

@@ -3,6 +3,8 @@
 Sessions and CSRF like the rest of the API (DRF's SessionAuthentication enforces the CSRF token). Each item carries
 the id the phone gave it (a UUID): sending it again answers the same case and takes no second step."""
 
+import json
+
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -18,6 +20,7 @@ from cases import services, workflow
 from cases.models import Case, State
 from cases.views import can_view_all
 from field import inbox
+from field.models import Patrol
 
 
 class FieldStaff(permissions.BasePermission):
@@ -133,3 +136,57 @@ class ActView(APIView):
             return Response({"detail": exc.message, "code": exc.code}, status=code)
         inbox.forget_badge(request.user)
         return Response(case_out(case, False))
+
+
+class PatrolIn(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+    walking_seconds = serializers.IntegerField(min_value=0, max_value=24 * 3600)
+    track = serializers.CharField(max_length=2_000_000, help_text="GeoJSON MultiLineString (lon, lat)")
+
+    def validate_track(self, value):
+        from django.contrib.gis.geos import GEOSException, GEOSGeometry
+
+        try:
+            data = json.loads(value)
+            if not isinstance(data, dict) or data.get("type") != "MultiLineString":
+                raise ValueError
+            geom = GEOSGeometry(json.dumps(data), srid=4326)
+        except (ValueError, TypeError, GEOSException):
+            raise serializers.ValidationError(_("The track must be a GeoJSON MultiLineString of longitude, latitude."))
+        return geom
+
+
+class PatrolOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    length_m = serializers.FloatField()
+    created = serializers.BooleanField()
+
+
+class PatrolView(APIView):
+    """A patrol recorded on the phone, sent at its end (maybe later, when the network is back)."""
+
+    permission_classes = [FieldStaff]
+
+    @extend_schema(request={"multipart/form-data": PatrolIn}, responses={200: PatrolOut, 201: PatrolOut})
+    def post(self, request):
+        from field import patrols
+
+        if not policy.may_somewhere(request.user, "add", Patrol):
+            return Response({"detail": _("Your role does not record patrols."), "code": "forbidden"}, status=403)
+        fields = ("client_id", "started_at", "ended_at", "walking_seconds", "track")
+        form = PatrolIn(data={k: request.data.get(k) for k in fields if k in request.data})
+        form.is_valid(raise_exception=True)
+        d = form.validated_data
+        try:
+            patrol, created = patrols.record(
+                request.user, d["client_id"], d["started_at"], d["ended_at"], d["walking_seconds"], d["track"]
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"id": patrol.pk, "length_m": round(patrol.length_m, 1), "created": created},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

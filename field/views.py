@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from accounts import policy
 from cases.models import Category
 from cases.views import can_view_all
+from common.params import ParamError
 from field import inbox
 
 WORKBOX_MODULES = ("workbox-core", "workbox-routing", "workbox-strategies", "workbox-expiration")
@@ -72,6 +74,7 @@ def workspace(request):
             "detail": reverse("cases:detail", args=[0]),
             "reportPage": reverse("cases:report"),
             "workspace": reverse("field:workspace"),
+            "patrol": reverse("field:api-patrol"),
         },
         "categories": categories_for(request.user),
         "tiles": tiles(),
@@ -114,8 +117,18 @@ def workspace(request):
         "away": _("m away"),
         "existing": _("the existing case"),
         "pending": _("waiting to send"),
+        "walking": _("Patrol under way"),
+        "paused": _("Patrol paused"),
+        "idle": _("No patrol under way."),
+        "patrol": _("Patrol"),
+        "tooShort": _("Nothing was recorded: a patrol needs a track of at least two points."),
     }
-    return render(request, "field/workspace.html", {"config": config, "words": words})
+    context = {
+        "config": config,
+        "words": words,
+        "can_see_patrols": policy.holds(request.user, "field.view_patrol"),
+    }
+    return render(request, "field/workspace.html", context)
 
 
 @never_cache
@@ -205,3 +218,55 @@ def manifest(request):
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = "application/manifest+json"
     return response
+
+
+@login_required
+def patrols(request):
+    """Patrol tracks per cell and day, with km walked and the coverage of the cell's roads (field.patrols)."""
+    from common.params import parse_date
+    from field import patrols as service
+    from field.models import Patrol
+    from grids.models import GridCell
+
+    if not policy.holds(request.user, "field.view_patrol"):
+        raise PermissionDenied
+    readable = policy.scope(request.user, "view", Patrol.objects.all())
+    cells = policy.scope(request.user, "view", GridCell.objects.all())
+    day = parse_date(request.GET, "date", required=False) or timezone.localdate()
+    cell_id = request.GET.get("cell", "")
+    cell = None
+    if cell_id:
+        if not cell_id.isdigit():
+            raise ParamError("cell", _("cell must be the id of a grid cell."))
+        cell = cells.filter(pk=int(cell_id)).first()
+        if cell is None:
+            raise Http404
+    # The cells with patrols that day first (what a manager opens the page for), then the rest of their area.
+    walked = readable.filter(started_at__date=day)
+    choices = list(cells.filter(pk__in=walked.values("cell")).order_by("code").values("pk", "code", "name")[:500])
+    if cell is None and choices:
+        cell = cells.get(pk=choices[0]["pk"])
+    if cell is not None and all(c["pk"] != cell.pk for c in choices):
+        choices.insert(0, {"pk": cell.pk, "code": cell.code, "name": cell.name})
+    context = {"day": day, "choices": choices, "cell": cell, "figures": None, "rows": [], "config": {}}
+    if cell is not None:
+        rows = (
+            readable.filter(track__intersects=cell.boundary, started_at__date=day)
+            .select_related("worker")
+            .order_by("started_at")
+        )
+        context["figures"] = service.day_figures(cell, day, readable)
+        context["rows"] = rows
+        context["config"] = {
+            "cell": json.loads(cell.boundary.geojson),
+            "tracks": [
+                {
+                    "type": "Feature",
+                    "geometry": json.loads(p.track.geojson),
+                    "properties": {"worker": p.worker.get_full_name() or p.worker.username, "km": p.length_m / 1000},
+                }
+                for p in rows
+            ],
+            "tiles": tiles(),
+        }
+    return render(request, "field/patrols.html", context)

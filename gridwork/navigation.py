@@ -34,6 +34,18 @@ class Links:
         return can_view_all(self.user)
 
     @cached_property
+    def field(self):
+        """The field workspace (field.views.field_staff_required): the same rule as the case pages."""
+        return self.cases
+
+    @cached_property
+    def field_inbox(self):
+        """How many cases wait for the user (field.inbox.badge_count: one COUNT query, kept a minute)."""
+        from field.inbox import badge_count
+
+        return badge_count(self.user) if self.field else 0
+
+    @cached_property
     def admin(self):
         """The admin site: active staff accounts."""
         return self.user.is_active and self.user.is_staff

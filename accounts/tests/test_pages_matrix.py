@@ -135,6 +135,8 @@ PAGES = {
     "field:search": Page(CASE_STAFF),
     "field:api-report": Page(post_only=True),
     "field:api-act": Page(post_only=True, obj="none", kwargs=(("action", "verify"),)),
+    "field:patrols": Page(MANAGERS | {"worker"}),
+    "field:api-patrol": Page(post_only=True),
     "ogc:landing": Page(ALL),
     "ogc:conformance": Page(ALL),
     "ogc:collections": Page(ALL),

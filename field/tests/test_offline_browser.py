@@ -1,6 +1,6 @@
 """Browser (Chromium, a 390 × 844 phone): a grid worker opens the field workspace once with a network, loses it,
-reports a case with a photo in four taps and verifies a handled case with a photo; with the network back exactly
-one case and one verification arrive and nothing waits to be sent."""
+reports a case with a photo in four taps, verifies a handled case with a photo and walks a patrol; with the network
+back exactly one case, one verification and one patrol arrive and nothing waits to be sent."""
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 from cases.models import Case, CaseEvent, State
 from cases.tests.factories import jpeg, load_categories, report
 from common.testing import browser_login
+from field.models import Patrol
 from grids.models import GridAssignment
-from grids.tests.factories import in_test_district, make_cells, make_community, point
+from grids.tests.factories import UTM, in_test_district, make_cells, make_community, point
 from responsibility.models import Party
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,13 +103,25 @@ def test_offline_report_and_verification_arrive_once_when_the_network_returns(li
     page.locator("#case-photo").set_input_files(scene["photo"])
     page.locator("#case-actions button[data-act='verify']").click()
     expect(page.locator("#queue-count")).to_have_text("2")
-    expect(page.locator("#outbox li.pending")).to_have_count(2)
-    assert not Case.objects.filter(source="field").exists()
+
+    # A patrol, still offline: 100 m walked in fixes 5 m apart, kept every 15 m (12 m or more from the last).
+    page.locator("#tab-patrol").click()
+    page.locator("#patrol-start").click()
+    expect(page.locator("#patrol-state")).to_have_attribute("data-state", "walking")
+    for i in range(21):
+        fix = point(120 + 5 * i, 300)
+        context.set_geolocation({"latitude": fix.y, "longitude": fix.x})
+        expect(page.locator("#patrol-state")).to_have_attribute("data-fix", f"{fix.y:.6f},{fix.x:.6f}")
+    expect(page.locator("#patrol-points")).to_have_text("7")
+    page.locator("#patrol-end").click()
+    expect(page.locator("#queue-count")).to_have_text("3")
+    expect(page.locator("#outbox li.pending")).to_have_count(3)
+    assert not Case.objects.filter(source="field").exists() and not Patrol.objects.exists()
 
     # The network is back: both are sent, once.
     context.set_offline(False)
     expect(page.locator("#queue-count")).to_have_text("0")
-    expect(page.locator("#outbox li.sent")).to_have_count(2)
+    expect(page.locator("#outbox li.sent")).to_have_count(3)
     new = Case.objects.get(source="field")
     assert new.reporter == scene["worker"] and new.cell == scene["west"] and new.client_id is not None
     assert new.photos.count() == 1
@@ -118,11 +131,20 @@ def test_offline_report_and_verification_arrive_once_when_the_network_returns(li
     verify = CaseEvent.objects.get(case=handled, action="verify")
     assert verify.actor == scene["worker"] and verify.photos.count() == 1 and verify.client_id is not None
 
+    patrol = Patrol.objects.get()
+    assert patrol.worker == scene["worker"] and patrol.cell == scene["west"]
+    kept = patrol.track.transform(UTM, clone=True)[0]
+    pairs = zip(kept.coords[:-1], kept.coords[1:], strict=True)
+    gaps = [((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 for a, b in pairs]
+    assert len(gaps) == 6 and all(14.5 <= g <= 20 for g in gaps), gaps
+    assert patrol.length_m == pytest.approx(90, abs=1)
+
     # A reload sends nothing again.
     page.reload()
     expect(page.locator("body")).to_have_attribute("data-loaded", "1")
     expect(page.locator("#queue-count")).to_have_text("0")
     assert Case.objects.filter(source="field").count() == 1
     assert CaseEvent.objects.filter(case=handled, action="verify").count() == 1
+    assert Patrol.objects.count() == 1
     context.close()
     assert not outside, outside[:5]

@@ -173,3 +173,15 @@ def test_the_service_worker_covers_the_site_and_the_manifest_opens_the_workspace
     for icon in manifest["icons"]:
         found = finders.find(icon["src"].removeprefix("/static/"))
         assert found and Image.open(found).size == tuple(int(n) for n in icon["sizes"].split("x"))
+
+
+def test_every_staff_page_shows_how_many_cases_wait(scene, client):
+    case = report(x=100, y=100)
+    Case.objects.filter(pk=case.pk).update(state=State.HANDLED)
+    client.force_login(scene["worker"])
+    html = client.get("/cases/").content.decode()
+    assert 'id="nav-field-count">1</span>' in html
+    inbox.forget_badge(scene["worker"])
+    Case.objects.filter(pk=case.pk).update(state=State.VERIFIED)
+    html = client.get("/cases/").content.decode()
+    assert 'href="/field/"' in html and "nav-field-count" not in html

@@ -308,7 +308,7 @@
   // --- panels --------------------------------------------------------------------------------------------------
   function showPanel(name) {
     state.panel = name;
-    ["inbox", "case", "report", "search"].forEach(function (p) { $("panel-" + p).hidden = p !== name; });
+    ["inbox", "case", "report", "patrol", "search"].forEach(function (p) { $("panel-" + p).hidden = p !== name; });
     document.querySelectorAll(".field-tabs .tab").forEach(function (t) {
       t.setAttribute("aria-selected", t.dataset.panel === name ? "true" : "false");
     });
@@ -498,6 +498,129 @@
       .then(function (data) { show(local.length ? local : data.cases); })
       .catch(function () { show(local); });
   });
+
+
+  // --- patrols: start, pause, resume, end; the track is kept on the phone until it is sent -------------------------
+  // A fix is kept when it is at least THIN_M (12 m) from the last kept one: with a fix every few metres, one point
+  // every 12–20 m. The patrol under way survives a reload (localStorage); its end goes through the queue like a report.
+  var THIN_M = 12;
+  var PATROL_KEY = "gridwork-field-patrol-" + cfg.user;
+  var patrol = null;
+  try { patrol = JSON.parse(localStorage.getItem(PATROL_KEY) || "null"); } catch (e) { patrol = null; }
+  var watchId = null;
+  var trackLayer = L.polyline([], { color: "#e67e22", weight: 4 }).addTo(map);
+
+  function metres(a, b) {
+    var r = 6371008.8, rad = Math.PI / 180;
+    var dLat = (b[1] - a[1]) * rad, dLon = (b[0] - a[0]) * rad;
+    var h = Math.sin(dLat / 2) * Math.sin(dLat / 2) + Math.cos(a[1] * rad) * Math.cos(b[1] * rad) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+    return 2 * r * Math.asin(Math.min(1, Math.sqrt(h)));
+  }
+  function savePatrol() {
+    if (patrol) localStorage.setItem(PATROL_KEY, JSON.stringify(patrol));
+    else localStorage.removeItem(PATROL_KEY);
+  }
+  function patrolLength() {
+    var m = 0, n = 0;
+    (patrol ? patrol.segments : []).forEach(function (seg) {
+      n += seg.length;
+      for (var i = 1; i < seg.length; i++) m += metres(seg[i - 1], seg[i]);
+    });
+    return { m: m, n: n };
+  }
+  function showPatrol() {
+    var st = patrol ? patrol.state : "idle";
+    var el = $("patrol-state");
+    el.dataset.state = st;
+    el.textContent = W[st];
+    var len = patrolLength();
+    $("patrol-distance").textContent = String(Math.round(len.m));
+    $("patrol-points").textContent = String(len.n);
+    $("patrol-start").hidden = st !== "idle";
+    $("patrol-pause").hidden = st !== "walking";
+    $("patrol-resume").hidden = st !== "paused";
+    $("patrol-end").hidden = st === "idle";
+    trackLayer.setLatLngs(patrol ? patrol.segments.map(function (seg) { return seg.map(function (p) { return [p[1], p[0]]; }); }) : []);
+  }
+  function onFix(pos) {
+    var el = $("patrol-state");
+    el.dataset.fix = pos.coords.latitude.toFixed(6) + "," + pos.coords.longitude.toFixed(6);
+    if (!patrol || patrol.state !== "walking") return;
+    var seg = patrol.segments[patrol.segments.length - 1];
+    var here = [Math.round(pos.coords.longitude * 1e6) / 1e6, Math.round(pos.coords.latitude * 1e6) / 1e6];
+    var last = seg[seg.length - 1];
+    if (!last || metres(last, here) >= THIN_M) {
+      seg.push(here);
+      savePatrol();
+      showPatrol();
+    }
+  }
+  function watch() {
+    if (watchId !== null || !navigator.geolocation) return;
+    watchId = navigator.geolocation.watchPosition(onFix, function () { setMessage("patrol-error", W.noGeo); }, {
+      enableHighAccuracy: true,
+      maximumAge: 0,
+      timeout: 60000,
+    });
+  }
+  function unwatch() {
+    if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+    watchId = null;
+  }
+  $("patrol-start").addEventListener("click", function () {
+    setMessage("patrol-error", "");
+    patrol = { id: uuid(), started: new Date().toISOString(), segments: [[]], state: "walking", walkedMs: 0, resumedAt: Date.now() };
+    savePatrol();
+    showPatrol();
+    watch();
+  });
+  $("patrol-pause").addEventListener("click", function () {
+    patrol.walkedMs += Date.now() - patrol.resumedAt;
+    patrol.state = "paused";
+    unwatch();
+    savePatrol();
+    showPatrol();
+  });
+  $("patrol-resume").addEventListener("click", function () {
+    patrol.segments.push([]);
+    patrol.resumedAt = Date.now();
+    patrol.state = "walking";
+    savePatrol();
+    showPatrol();
+    watch();
+  });
+  $("patrol-end").addEventListener("click", function () {
+    if (patrol.state === "walking") patrol.walkedMs += Date.now() - patrol.resumedAt;
+    unwatch();
+    var lines = patrol.segments.filter(function (seg) { return seg.length >= 2; });
+    var done = patrol;
+    patrol = null;
+    savePatrol();
+    showPatrol();
+    if (!lines.length) { setMessage("patrol-error", W.tooShort); return; }
+    var km = (patrolLengthOf(lines) / 1000).toFixed(2);
+    enqueue({
+      id: done.id,
+      kind: "patrol",
+      url: cfg.urls.patrol,
+      fields: {
+        client_id: done.id,
+        started_at: done.started,
+        ended_at: new Date().toISOString(),
+        walking_seconds: String(Math.round(done.walkedMs / 1000)),
+        track: JSON.stringify({ type: "MultiLineString", coordinates: lines }),
+      },
+      files: [],
+      label: W.patrol + " · " + km + " km",
+    });
+  });
+  function patrolLengthOf(lines) {
+    var m = 0;
+    lines.forEach(function (seg) { for (var i = 1; i < seg.length; i++) m += metres(seg[i - 1], seg[i]); });
+    return m;
+  }
+  showPatrol();
+  if (patrol && patrol.state === "walking") watch();
 
   renderCategories();
   showNet();
