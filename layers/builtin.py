@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import Building, Community, GridCell, Household
 from layers import coverage
-from layers.models import Feature
+from layers.models import Feature, FeatureLayer
 from layers.targets import Target, register
 from layers.tiles import TileLayer, register_tile_layer
 
@@ -95,6 +95,15 @@ register(
 coverage.register(coverage.CoverageTarget("cell", GridCell.objects.all))
 
 # Public vector tiles: no personal data (households have no tile layer).
+# Overlay layers shown to everyone (visibility "public"); a client picks one layer by its layer_id property.
+register_tile_layer(
+    TileLayer(
+        "overlay",
+        lambda: Feature.objects.filter(layer__visibility=FeatureLayer.Visibility.PUBLIC),
+        "geom",
+        ["layer_id", "key", "name"],
+    )
+)
 register_tile_layer(TileLayer("gridcell", GridCell.objects.all, "boundary", ["code", "name", "community__name"]))
 register_tile_layer(
     TileLayer(

@@ -10,8 +10,25 @@ from common.models import TimeStampedModel
 class FeatureLayer(TimeStampedModel):
     """A free overlay layer: features of any geometry with the file's own attributes."""
 
+    class Visibility(models.TextChoices):
+        ADMINS = "admins", _("administrators and those given the layer permissions")
+        STAFF = "staff", _("staff of an area")
+        PUBLIC = "public", _("everyone, also without signing in")
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
+    visibility = models.CharField(
+        _("who sees it"), max_length=10, choices=Visibility.choices, default=Visibility.ADMINS
+    )
+    community = models.ForeignKey(
+        "grids.Community",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("For “staff of an area”: the staff of this community, its street and district; empty: every area."),
+    )
 
     class Meta:
         verbose_name = _("overlay layer")

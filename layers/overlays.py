@@ -3,6 +3,7 @@ collection, coloured by a chosen property), its API address, the export form and
 Who reads, exports and deletes a layer is the access policy's answer for overlay layers (administrators and those
 given the layer permissions)."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -12,43 +13,44 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from common.hooks import access_policy as policy
 from common.params import ParamError, raw
 from layers import export
 from layers.models import Feature, FeatureLayer
 from layers.readers import LayerFileError
+from layers.visibility import readable_layers
 
 FORMATS = [("gpkg", "GeoPackage"), ("shp", "Shapefile"), ("geojson", "GeoJSON"), ("csv", "CSV"), ("xlsx", "XLSX")]
 MAX_COLUMNS = 50
 
 
-def policy():
-    from accounts import policy as access_policy
-
-    return access_policy
-
-
-def readable(user, action="view"):
-    return policy().scope(user, action, FeatureLayer.objects.all())
-
-
 def layer_or_404(user, pk, action="view"):
-    layer = readable(user).filter(pk=pk).first()
+    layer = readable_layers(user).filter(pk=pk).first()
     if layer is None:
         raise Http404(_("No such overlay layer."))
     if action != "view":
-        policy().require(user, action, layer)
+        policy.require(user, action, layer)
     return layer
+
+
+class VisibilityForm(forms.ModelForm):
+    class Meta:
+        model = FeatureLayer
+        fields = ["visibility", "community"]
 
 
 @login_required
 def overlays(request):
-    layers = readable(request.user).annotate(n=Count("features")).order_by("name")
+    layers = readable_layers(request.user).annotate(n=Count("features")).select_related("community").order_by("name")
     rows = [
         {
             "layer": layer,
             "map": reverse("ogc:items", args=[f"layer-{layer.pk}"]) + "?f=html&limit=1000",
             "api": request.build_absolute_uri(reverse("ogc:items", args=[f"layer-{layer.pk}"])),
-            "may_delete": policy().allows(request.user, "delete", layer),
+            "may_delete": policy.allows(request.user, "delete", layer),
+            "visibility": VisibilityForm(instance=layer, prefix=f"v{layer.pk}")
+            if policy.allows(request.user, "change", layer)
+            else None,
         }
         for layer in layers
     ]
@@ -102,3 +104,19 @@ def overlay_delete(request, pk):
         )
         return redirect("layers:overlays")
     return render(request, "layers/overlay_delete.html", {"layer": layer, "count": count})
+
+
+@login_required
+def overlay_visibility(request, pk):
+    """POST: who sees the layer (administrators only / staff of an area / everyone), by whoever may change it."""
+    layer = layer_or_404(request.user, pk, "change")
+    if request.method != "POST":
+        return redirect("layers:overlays")
+    form = VisibilityForm(request.POST, instance=layer, prefix=f"v{layer.pk}")
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Who sees %(name)s was changed.") % {"name": layer.name})
+    else:
+        errors = "; ".join(" ".join(e) for e in form.errors.values())
+        messages.error(request, _("Not changed: %(errors)s") % {"errors": errors})
+    return redirect("layers:overlays")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("overlays/", overlays.overlays, name="overlays"),
     path("overlays/<int:pk>/export/", overlays.overlay_export, name="overlay-export"),
     path("overlays/<int:pk>/delete/", overlays.overlay_delete, name="overlay-delete"),
+    path("overlays/<int:pk>/visibility/", overlays.overlay_visibility, name="overlay-visibility"),
     path("raster/", raster_views.rasters, name="rasters"),
     path("raster/compare/", raster_views.compare, name="raster-compare"),
     path("raster/<int:pk>/", raster_views.raster, name="raster"),

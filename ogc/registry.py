@@ -39,12 +39,15 @@ class Collection:
     # the policy narrows the features (False: `base` itself is what everyone may read, e.g. zones on notice)
     scoped: bool = True
     narrow: Callable | None = None  # (user, queryset) -> queryset, after the policy
+    reader: Callable | None = None  # (user) -> bool: who reads the collection, instead of public / staff
 
     def queryset(self):
         qs = self.base() if self.base else self.model._default_manager.all()
         return qs
 
     def readable_by(self, user) -> bool:
+        if self.reader:
+            return self.reader(user)
         if self.public:
             return True
         if not user.is_authenticated:

@@ -58,6 +58,7 @@ PAGES = {
     "layers:overlays": Page(SIGNED_IN),
     "layers:overlay-export": Page(frozenset(), obj="none"),
     "layers:overlay-delete": Page(frozenset(), obj="none"),
+    "layers:overlay-visibility": Page(post_only=True, obj="none"),
     "layers:raster-compare": Page(SIGNED_IN, redirects=True),  # no rasters to compare: back to the raster list
     "layers:raster": Page(frozenset(), obj="none"),
     "layers:raster-progress": Page(frozenset(), obj="none"),

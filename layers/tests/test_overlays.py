@@ -2,11 +2,14 @@
 API Features page), its export in every format, and deleting it after a confirmation; all for those the access
 policy lets read overlay layers."""
 
+import math
 import re
 
+import mapbox_vector_tile
 import pyogrio.raw
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from playwright.sync_api import expect
 
 from grids.tests.factories import point
@@ -76,3 +79,59 @@ def test_the_map_of_a_layer_is_coloured_by_a_chosen_property(live_server, page, 
     expect(page.locator("#ogc-legend li")).to_have_count(3)  # PE, steel, iron
     colours = {page.locator("#ogc-items-map path.leaflet-interactive").nth(i).get_attribute("stroke") for i in range(4)}
     assert len(colours) == 3  # PE, PE, steel, iron
+
+
+def test_who_sees_a_layer_public_or_staff_of_an_area(client, admin_client):
+    from ogc.tests.world import build_city
+
+    city = build_city(buildings=(1, 1))
+    layer = make_layer()
+    worker = Client()
+    worker.force_login(city["worker"])
+    items = f"/ogc/collections/layer-{layer.pk}/items"
+
+    def seen(who):
+        listed = f"layer-{layer.pk}" in who.get("/ogc/collections").content.decode()
+        read = who.get(items).status_code == 200
+        assert listed == read
+        return read and "地下管线" in who.get("/layers/overlays/").content.decode()
+
+    assert not seen(worker)  # administrators and those given the layer permissions only
+    prefix = f"v{layer.pk}"
+    answer = admin_client.post(
+        f"/layers/overlays/{layer.pk}/visibility/",
+        {f"{prefix}-visibility": "staff", f"{prefix}-community": city["b"].pk},
+    )
+    assert answer.status_code == 302
+    assert not seen(worker)  # staff of another community
+    layer.refresh_from_db()
+    assert (layer.visibility, layer.community) == ("staff", city["b"])
+    layer.community = city["a"]
+    layer.save()
+    assert seen(worker)
+    assert client.get(items).status_code == 404  # nobody signed in
+    assert (
+        worker.post(f"/layers/overlays/{layer.pk}/visibility/", {f"{prefix}-visibility": "public"}).status_code == 403
+    )
+    layer.refresh_from_db()
+    assert layer.visibility == "staff"
+    # only public layers are drawn on the (public) vector tiles
+    lon, lat = Feature.objects.filter(layer=layer).first().geom.centroid.coords
+    n = 2**16
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    tile = f"/tiles/overlay/16/{x}/{y}.pbf"
+
+    def drawn():
+        answer = client.get(tile)
+        if answer.status_code == 204 or not answer.content:
+            return []
+        decoded = mapbox_vector_tile.decode(answer.content)
+        return [f["properties"] for layer_ in decoded.values() for f in layer_["features"]]
+
+    assert drawn() == []  # a staff layer is not on the public tiles
+    layer.visibility = "public"
+    layer.save()
+    page = client.get(items)
+    assert page.status_code == 200 and page.json()["numberMatched"] == 4
+    assert {p["layer_id"] for p in drawn()} == {layer.pk}
