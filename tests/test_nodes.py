@@ -3,6 +3,7 @@ the points shop and the case workflow, raced across them, apply each change once
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -96,7 +97,7 @@ def nodes(transactional_db, redis_url, tmp_path):
         procs.append(
             subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "gridwork.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-                + ["--workers", "2", "--timeout", "120", "--log-level", "warning"],
+                + ["--workers", "2", "--timeout", "120", "--graceful-timeout", "2", "--log-level", "warning"],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -108,7 +109,7 @@ def nodes(transactional_db, redis_url, tmp_path):
         wait_for(lambda u=url: requests.get(f"{u}/healthz", timeout=5).status_code == 200, f"gunicorn at {url}", proc)
     yield urls
     for proc in procs:
-        proc.terminate()
+        proc.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown (TERM waits for its workers' graceful end)
     for proc in procs:
         try:
             proc.wait(timeout=30)
