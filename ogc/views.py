@@ -3,7 +3,8 @@ update and delete. Built on DRF's APIView for sessions, CSRF and error answers; 
 media types are written here (see the README for why no separate OGC library).
 
 Features are read with one query per page: properties through values(), the geometry as GeoJSON from PostGIS
-(ST_Transform and, for north-first CRSs, ST_FlipCoordinates in the same query); ordered by key, paged by offset.
+(ST_Transform and, for north-first CRSs, ST_FlipCoordinates in the same query); ordered by key; the next and prev
+links page by key (?after=, ?before=), so the thousandth page costs what the first does; ?offset= works too.
 """
 
 import json
@@ -38,7 +39,7 @@ from ogc import crs, registry
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10000
-RESERVED = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "style"}
+RESERVED = {"f", "limit", "offset", "after", "before", "bbox", "bbox-crs", "crs", "datetime", "style"}
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -111,6 +112,8 @@ ITEM_PARAMS = [
     CRS_PARAM,
     query("limit", f"features per page (at most {MAX_LIMIT})", OpenApiTypes.INT),
     query("offset", "features to skip", OpenApiTypes.INT),
+    query("after", "features after this id (what the next links carry)", OpenApiTypes.INT),
+    query("before", "features before this id (what the prev links carry)", OpenApiTypes.INT),
     query("bbox", "lower left and upper right corner (four or six numbers)"),
     query("bbox-crs", "CRS of bbox, an OGC URI (CRS84 by default)"),
     query("datetime", "an instant or start/end (RFC 3339, .. for open)"),
@@ -321,15 +324,37 @@ def features_json(collection, rows):
     return out
 
 
-def page_rows(collection, qs, srid, flip, offset, limit):
+def page_rows(collection, qs, srid, flip, offset, limit, descending=False):
     values = {f"p_{name}": F(lookup) for name, lookup in collection.properties.items()}
     if collection.json_properties:
         values["p__json"] = F(collection.json_properties)
     return (
-        qs.order_by("pk")
+        qs.order_by("-pk" if descending else "pk")
         .annotate(_geom=geometry_expr(collection, srid, flip))
         .values("pk", "_geom", **values)[offset : offset + limit]
     )
+
+
+def read_page(request, collection, qs, srid, flip, limit):
+    """The rows of the page asked for: ?after=<id> / ?before=<id> (keyset: what the next and prev links carry, the
+    same cost on the last page as on the first) or ?offset=; with whether pages lie before and after it."""
+    after = parse_int(request.GET, "after", min=0, max=2**62)
+    before = parse_int(request.GET, "before", min=1, max=2**62)
+    offset = parse_int(request.GET, "offset", default=0, min=0, max=10**9)
+    if after is not None and before is not None:
+        raise ParamError("after", _("Give after or before, not both."))
+    if after is not None:
+        rows = list(page_rows(collection, qs.filter(pk__gt=after), srid, flip, 0, limit))
+    elif before is not None:
+        rows = list(page_rows(collection, qs.filter(pk__lt=before), srid, flip, 0, limit, descending=True))[::-1]
+    else:
+        rows = list(page_rows(collection, qs, srid, flip, offset, limit))
+    if rows:
+        has_prev = qs.filter(pk__lt=rows[0]["pk"]).exists()
+        has_next = qs.filter(pk__gt=rows[-1]["pk"]).exists()
+    else:
+        has_prev, has_next = (after is not None and after > 0) or offset > 0, before is not None
+    return rows, has_prev, has_next
 
 
 @extend_schema_view(
@@ -343,26 +368,29 @@ class Items(OgcView):
         collection = self.collection(request, collection_id)
         limit = parse_int(request.GET, "limit", default=DEFAULT_LIMIT, min=1)
         limit = min(limit, MAX_LIMIT)
-        offset = parse_int(request.GET, "offset", default=0, min=0, max=10**9)
         srid, flip = crs.parse(request.GET, "crs")
         qs = filtered(request, collection, collection.features_for(request.user))
         matched = qs.count()
-        rows = list(page_rows(collection, qs, srid, flip, offset, limit))
+        rows, has_prev, has_next = read_page(request, collection, qs, srid, flip, limit)
         features = features_json(collection, rows)
 
-        def page_url(new_offset, f=None):
+        def page_url(key, value, f=None):
             query = request.GET.copy()
-            query["offset"] = str(new_offset)
+            for name in ("offset", "after", "before"):
+                query.pop(name, None)
+            query[key] = str(value)
             query["limit"] = str(limit)
             if f:
                 query["f"] = f
             return request.build_absolute_uri(request.path) + "?" + query.urlencode()
 
+        next_page = ("after", rows[-1]["pk"]) if has_next and rows else None
+        prev_page = ("before", rows[0]["pk"]) if has_prev and rows else ("offset", 0) if has_prev else None
         links = self_links(request, GEOJSON)
-        if offset + len(rows) < matched:
-            links.append(link(page_url(offset + limit), "next", GEOJSON, _("next page")))
-        if offset > 0:
-            links.append(link(page_url(max(0, offset - limit)), "prev", GEOJSON, _("previous page")))
+        if next_page:
+            links.append(link(page_url(*next_page), "next", GEOJSON, _("next page")))
+        if prev_page:
+            links.append(link(page_url(*prev_page), "prev", GEOJSON, _("previous page")))
         links.append(link(url(request, "ogc:collection", collection.id), "collection", "application/json"))
         stamp = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
         content_crs = crs.uri(srid, flip)
@@ -387,8 +415,8 @@ class Items(OgcView):
                 "numberMatched": matched,
                 "numberReturned": len(rows),
                 "links": links,
-                "next": page_url(offset + limit, "html") if offset + len(rows) < matched else None,
-                "prev": page_url(max(0, offset - limit), "html") if offset > 0 else None,
+                "next": page_url(*next_page, "html") if next_page else None,
+                "prev": page_url(*prev_page, "html") if prev_page else None,
                 "names": names,
             }
             response = render(request, "ogc/items.html", {"data": data})

@@ -59,6 +59,12 @@ def test_paging_links_and_counts(client, city):
     assert last["numberReturned"] == 1
     rels = {link["rel"]: link["href"] for link in last["links"]}
     assert "next" not in rels and "prev" in rels
+    assert "after=" in page["links"][-2]["href"] or any("after=" in x["href"] for x in page["links"])
+    _a, back = get_json(client, rels["prev"])  # the prev link leads back to the first page
+    assert [f["id"] for f in back["features"]] == [f["id"] for f in page["features"]]
+    _a, by_offset = get_json(client, f"/ogc/collections/cells/items?limit=1&offset=1&community={city['a'].pk}")
+    assert [f["id"] for f in by_offset["features"]] == [f["id"] for f in last["features"]]
+    assert client.get("/ogc/collections/cells/items?after=1&before=9").status_code == 400
     codes = {f["properties"]["code"] for f in page["features"] + last["features"]}
     assert codes == set(GridCell.objects.filter(community=city["a"]).values_list("code", flat=True))
 
