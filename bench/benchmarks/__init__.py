@@ -7,6 +7,7 @@ def all_benchmarks():
     from bench.benchmarks.coverage import GreenCoverage
     from bench.benchmarks.dashboard import Dashboard
     from bench.benchmarks.mappage import MapPage
+    from bench.benchmarks.ogc import OgcPaging
     from bench.benchmarks.responsibility import ResponsibilityLookup
     from bench.benchmarks.tiles import VectorTiles
 
@@ -20,4 +21,5 @@ def all_benchmarks():
         Dashboard(),
         GreenCoverage(),
         MapPage(),
+        OgcPaging(),
     ]
