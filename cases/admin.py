@@ -11,8 +11,8 @@ class CategoryFamilyAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "family", "deadline_hours", "department", "component", "active"]
-    list_filter = ["family", "active", "component"]
+    list_display = ["code", "name", "family", "deadline_hours", "department", "component", "auto_close", "active"]
+    list_filter = ["family", "active", "component", "auto_close"]
 
 
 class EventInline(admin.TabularInline):

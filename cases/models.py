@@ -81,6 +81,13 @@ class Category(Localised, models.Model):
     # Responsibility-area kinds whose party is asked first for this category (门前三包 for frontage litter …).
     area_kinds = ArrayField(models.CharField(max_length=20), default=list, blank=True, verbose_name=_("area kinds"))
     component = models.BooleanField(_("component case"), default=False, help_text=_("Links to an asset."))
+    auto_close = models.BooleanField(
+        _("close once verified"),
+        default=False,
+        help_text=_(
+            "A case of this category is closed as soon as it is verified on site; otherwise a dispatcher closes it."
+        ),
+    )
     active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
 
     objects = CodeManager()

@@ -296,6 +296,8 @@ def perform(
         for image in images:
             CasePhoto.objects.create(case=case, event=event, image=image)
         notify(case, event, user)
+        if action == "verify" and case.category.auto_close:
+            case = close_verified(case, now)
     return case
 
 
@@ -313,6 +315,15 @@ def notify(case, event, actor):
         for uid in handler_users(case).values_list("pk", flat=True):
             if uid != actor_id:
                 rows.append(Notification(recipient_id=uid, case=case, message=msg[:200], created_at=event.at))
+    if event.action == "handle":
+        # The cell's grid workers verify the work on site (核查): they hear of it as soon as it is reported done.
+        msg = _("Case %(id)s (%(category)s) in your cell was reported handled: verify it on site.") % {
+            "id": case.pk,
+            "category": case.category,
+        }
+        for uid in cell_workers(case):
+            if uid != actor_id:
+                rows.append(Notification(recipient_id=uid, case=case, message=msg[:200], created_at=event.at))
     if case.reporter_id and case.reporter_id != actor_id:
         msg = _("Your report %(id)s (%(category)s) is now %(state)s.") % {
             "id": case.pk,
@@ -321,3 +332,38 @@ def notify(case, event, actor):
         }
         rows.append(Notification(recipient_id=case.reporter_id, case=case, message=msg[:200], created_at=event.at))
     Notification.objects.bulk_create(rows)
+
+
+def cell_workers(case):
+    """Ids of the grid workers of the case's cell: those assigned to it today, and the one named on the case."""
+    from django.apps import apps
+
+    ids = set()
+    if case.cell_id:
+        GridAssignment = apps.get_model("grids", "GridAssignment")
+        today = timezone.localdate()
+        assigned = GridAssignment.objects.active_on(today).filter(cell_id=case.cell_id)
+        ids |= set(assigned.values_list("worker_id", flat=True))
+    if case.grid_worker_id:
+        ids.add(case.grid_worker_id)
+    return sorted(ids)
+
+
+def close_verified(case, now):
+    """Close a case just verified on site when its category says so (Category.auto_close), in the same transaction
+    as the verification: a step of its own, by nobody, that the reporter is told of."""
+    case.state = State.CLOSED
+    case.version += 1
+    case.closed_at = now
+    case.save(update_fields=["state", "version", "closed_at", "updated_at"])
+    event = CaseEvent.objects.create(
+        case=case,
+        action="close",
+        from_state=State.VERIFIED,
+        to_state=State.CLOSED,
+        actor=None,
+        at=now,
+        note=_("Closed once verified on site: its category closes its cases without a dispatcher."),
+    )
+    notify(case, event, None)
+    return case
