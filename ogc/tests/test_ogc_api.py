@@ -204,3 +204,24 @@ def test_overlay_layers_and_zones_on_notice(client, city, admin_user):
     Project.objects.filter(pk=project.pk).update(published_on="2026-11-01", stage="publication")
     _a, zones = get_json(client, "/ogc/collections/renovation-zones/items")
     assert [f["properties"]["name"] for f in zones["features"]] == ["公示片区"]
+
+
+def test_cases_are_points_without_personal_data_filtered_by_datetime(django_user_model):
+    from cases.models import Case
+    from cases.tests.factories import dispatcher, place, report
+
+    place(django_user_model)
+    old, new = report(100, 100), report(600, 100, description="张三 13812345678 家门口")
+    Case.objects.filter(pk=old.pk).update(created_at="2026-01-15T10:00:00+08:00")
+    staff = signed_in(dispatcher(django_user_model))
+    _a, everything = get_json(staff, "/ogc/collections/cases/items")
+    assert {f["id"] for f in everything["features"]} == {old.pk, new.pk}
+    assert {f["geometry"]["type"] for f in everything["features"]} == {"Point"}
+    text = json.dumps(everything, ensure_ascii=False)
+    assert "13812345678" not in text and "张三" not in text and "description" not in text
+    _a, january = get_json(staff, "/ogc/collections/cases/items?datetime=2026-01-01/2026-01-31")
+    assert [f["id"] for f in january["features"]] == [old.pk]
+    _a, since = get_json(staff, "/ogc/collections/cases/items?datetime=2026-02-01T00:00:00Z/..")
+    assert [f["id"] for f in since["features"]] == [new.pk]
+    assert staff.get("/ogc/collections/cases/items?datetime=2026-02-30").status_code == 400
+    assert Client().get("/ogc/collections/cases/items").status_code == 404
