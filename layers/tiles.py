@@ -32,6 +32,9 @@ class TileLayer:
     attributes: list  # ORM paths; the tile property is named after the path (cell__code → cell_code)
     min_zoom: int = 0
     max_age: int = 300
+    # Public tiles take the lean path (layers/lean.py: no session); a layer that is not public is answered only to
+    # someone signed in, through the full stack.
+    public: bool = True
 
 
 def register_tile_layer(layer: TileLayer):
@@ -92,7 +95,7 @@ def render_tile(layer, z, x, y):
 
 def tile(request, layer, z, x, y):
     found = _TILE_LAYERS.get(layer)
-    if found is None:
+    if found is None or not (found.public or request.user.is_authenticated):
         raise Http404(layer)
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return HttpResponseBadRequest("tile out of range")
@@ -103,5 +106,5 @@ def tile(request, layer, z, x, y):
     else:
         response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
     response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={found.max_age}, must-revalidate"
+    response["Cache-Control"] = f"{'public' if found.public else 'private'}, max-age={found.max_age}, must-revalidate"
     return response

@@ -59,8 +59,8 @@ INSTALLED_APPS = [
     "planning",
     "cogov",
     "cocreate",
-    "field",
     "ogc",
+    "field",
 ]
 
 MIDDLEWARE = [

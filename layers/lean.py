@@ -1,0 +1,56 @@
+"""A lean request path for public vector tiles, served by the same gunicorn as the rest of the project.
+
+A public tile needs no session, user, messages, language, CSP nonce, CSRF, second factor, audit context or rate
+limit: gridwork/wsgi.py hands `GET|HEAD /tiles/<public layer>/{z}/{x}/{y}.pbf` to `TileHandler`, a Django handler
+with the same URLconf and view (`layers.tiles.tile`, so the same bytes and ETag) and only two middlewares:
+SecurityMiddleware (its headers) and gridwork.replica.ReplicaMiddleware (the tile reads go to the standby as
+before, with its fallback to the primary). Everything else, including tiles of layers that are not public (staff
+tiles need the session), goes through the full stack.
+"""
+
+import re
+
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.middleware.security import SecurityMiddleware
+
+from gridwork.replica import ReplicaMiddleware
+from layers.tiles import tile_layers
+
+# The route of layers/tile_urls.py under "tiles/" (gridwork/urls.py); tests check both agree.
+TILE_PATH = re.compile(r"^/tiles/(?P<layer>[-a-zA-Z0-9_]+)/\d+/\d+/\d+\.pbf$")
+
+
+def is_lean(environ):
+    """True for a GET or HEAD of a public layer's tile."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return False
+    m = TILE_PATH.match(environ.get("PATH_INFO", ""))
+    if m is None:
+        return False
+    layer = tile_layers().get(m["layer"])
+    return layer is not None and layer.public
+
+
+class TileHandler(WSGIHandler):
+    """Django's WSGI handler with the middlewares a public tile needs, in the order settings.MIDDLEWARE has them."""
+
+    def load_middleware(self, is_async=False):
+        self._template_response_middleware = []
+        replica = ReplicaMiddleware(convert_exception_to_response(self._get_response))
+        self._view_middleware = [replica.process_view]
+        self._exception_middleware = [replica.process_exception]
+        self._middleware_chain = convert_exception_to_response(
+            SecurityMiddleware(convert_exception_to_response(replica))
+        )
+
+
+def with_lean_tiles(application):
+    """The WSGI application that answers public tiles through TileHandler and everything else through
+    `application`."""
+    lean = TileHandler()
+
+    def dispatch(environ, start_response):
+        return (lean if is_lean(environ) else application)(environ, start_response)
+
+    return dispatch
