@@ -149,6 +149,12 @@ class Landing(OgcView):
                 *self_links(request, "application/json"),
                 link(url(request, "ogc:conformance"), "conformance", "application/json", _("Conformance classes")),
                 link(url(request, "ogc:collections"), "data", "application/json", _("Collections")),
+                link(
+                    request.build_absolute_uri(reverse("api-schema")) + "?format=json",
+                    "service-desc",
+                    "application/vnd.oai.openapi+json;version=3.0",
+                    _("API definition (OpenAPI)"),
+                ),
             ],
         }
         return answer(request, data, "ogc/landing.html")

@@ -40,7 +40,9 @@ def first_xy(geometry):
 
 def test_landing_conformance_and_media_types(client, city):
     answer, data = get_json(client, "/ogc/")
-    assert {link["rel"] for link in data["links"]} >= {"self", "conformance", "data"}
+    assert {link["rel"] for link in data["links"]} >= {"self", "conformance", "data", "service-desc"}
+    described = next(link["href"] for link in data["links"] if link["rel"] == "service-desc")
+    assert "/ogc/collections/{collection_id}/items" in client.get(described).content.decode()
     _answer, conf = get_json(client, "/ogc/conformance")
     assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in conf["conformsTo"]
     answer = client.get("/ogc/collections/cells/items")
