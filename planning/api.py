@@ -24,6 +24,7 @@ from common.api import BBoxFilter, GeoPagination, ModelRulesMixin, Pagination
 from common.params import parse_float
 from grids.models import Building, Compound, Household
 from planning import consent as consent_service
+from planning import services as zone_services
 from planning import stats as stats_service
 from planning.models import Project, Vote, Zone
 
@@ -93,6 +94,14 @@ class ZoneViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         self.guarded_save(serializer, "add", created_by=self.request.user)
 
+    def save_instance(self, serializer, **extra):
+        """Save; the statistics follow a new or redrawn boundary once the save has committed (before the answer,
+        which reads the zone again)."""
+        old = zone_services.stored_boundary(serializer.instance)
+        zone = serializer.save(**extra)
+        zone_services.refresh_after_commit(zone, old)
+        return zone
+
     def perform_destroy(self, instance):
         if instance.projects.exists():
             raise Conflict(
@@ -116,7 +125,7 @@ class ZoneViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
         data = ZoneSerializer(data={**request.data, "properties": {**props, "name": "preview"}})
         data.is_valid(raise_exception=True)
         with transaction.atomic():
-            zone = data.save()
+            zone = zone_services.refresh_statistics(data.save())  # computed now: the transaction is rolled back
             result = {"stats": zone.stats, "geometry": zone.boundary.json}
             transaction.set_rollback(True)
         return Response(result)

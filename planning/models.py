@@ -108,24 +108,10 @@ class Zone(TimeStampedModel):
                 )
 
     def save(self, *args, **kwargs):
-        """Saving a changed boundary recomputes the compounds inside and the statistics in the same transaction."""
-        from django.db import transaction
-
+        """Only saves. The statistics and the compounds inside follow a changed boundary once the save has
+        committed (planning.services.save_zone / refresh_after_commit, called by whoever saves)."""
         self.boundary = as_multipolygon(self.boundary)
-        old = Zone.objects.filter(pk=self.pk).values_list("boundary", flat=True).first() if self.pk else None
-        changed = old is None or not old.equals_exact(self.boundary, 1e-12) or not self.stats
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if changed:
-                self.refresh_statistics()
-
-    def refresh_statistics(self):
-        from planning import stats
-
-        self.stats = stats.zone_statistics(self)
-        self.stats_at = timezone.now()
-        Zone.objects.filter(pk=self.pk).update(stats=self.stats, stats_at=self.stats_at)
-        self.compounds.set(stats.compounds_inside(self.boundary))
+        super().save(*args, **kwargs)
 
 
 class Stage(models.TextChoices):

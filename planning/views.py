@@ -23,6 +23,7 @@ from common.images import PhotoField
 from grids.models import Household
 from planning import consent as consent_service
 from planning import eligibility, workflow
+from planning import services as zone_services
 from planning.conf import conf
 from planning.models import (
     STAGE_ORDER,
@@ -160,7 +161,7 @@ class ZoneDetailView(PlannerMixin, generic.DetailView):
         zone = self.get_object()
         policy.require(request.user, "change", zone)
         with transaction.atomic():
-            zone.refresh_statistics()
+            zone_services.refresh_statistics(zone)
         messages.success(request, gettext("The statistics are up to date."))
         return redirect("planning:zone-detail", pk=zone.pk)
 

@@ -33,6 +33,7 @@ from cogov.models import BoardEntry, CatalogueItem, PointRule, Rating
 from grids.models import Building, Community, Compound, District, GridAssignment, GridCell, Household, Street
 from grids.tests.factories import geos, make_cells, point
 from layers.models import Feature, FeatureLayer, ImportJob, RasterLayer
+from planning import services as zone_services
 from planning.models import (
     Acceptance,
     Comment,
@@ -168,6 +169,7 @@ def hostile_city(tmp_path):
     zone = Zone(name=FULL, boundary=geos(box(90, 90, 410, 410)), created_by=boss)
     zone.full_clean()
     zone.save()
+    zone_services.refresh_statistics(zone)  # its figures name the compounds inside
     project = Project.objects.create(zone=zone, name=FULL, description=FULL)
     Item.objects.create(
         project=project,

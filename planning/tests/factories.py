@@ -4,6 +4,7 @@ from shapely.geometry import box
 
 from grids.models import Building, Compound, Household
 from grids.tests.factories import geos
+from planning import services
 from planning.models import CompoundRecord, Project, Zone
 
 
@@ -42,7 +43,7 @@ def zone(x0, y0, x1, y1, name="和平片区"):
     z = Zone(name=name, boundary=geos(box(x0, y0, x1, y1)))
     z.full_clean()
     z.save()
-    return z
+    return services.refresh_statistics(z)  # as the zone editor's save leaves it once committed
 
 
 def eligible_setup(community):

@@ -43,6 +43,7 @@ def published(planner):
     return project
 
 
+@pytest.mark.django_db(transaction=True)  # the statistics follow the save once it has committed, before the answer
 def test_zone_created_through_the_api_from_compounds_and_shown_with_statistics(client, planner):
     c, _z, _p = eligible_setup(make_community())
     client.force_login(planner)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from common.geometry import as_multipolygon, metric_srid_for, to_metric
 from grids.models import Compound
 from planning import eligibility, stats
+from planning import services as zone_services
 from planning.consent import households_inside
 from planning.models import CompoundRecord, DemolitionPlan, Item, Project, Vote, Zone
 from planning.workflow import advance
@@ -75,6 +76,7 @@ class Command(BaseCommand):
         zone = Zone(name=ZONE_NAMES[0], boundary=stats.union_of([c.pk for c in bundle], buffer_m=20), buffer_m=20)
         zone.full_clean()
         zone.save()
+        zone_services.refresh_statistics(zone)  # the demo's figures at once (the command is one transaction)
         project = Project.objects.create(
             zone=zone,
             name="滨江老旧小区改造（一期）",
@@ -104,6 +106,7 @@ class Command(BaseCommand):
         zone2 = Zone(name=ZONE_NAMES[1], boundary=as_multipolygon(drawn))
         zone2.full_clean()
         zone2.save()
+        zone_services.refresh_statistics(zone2)
         corner = to_metric(other.boundary, srid).envelope
         x0, y0, x1, y1 = corner.extent
         plan = corner.__class__.from_bbox((x0, y0, x0 + (x1 - x0) / 3, y1))
