@@ -284,6 +284,13 @@ class Case(TimeStampedModel):
             GistIndex(Cast("location", models.PointField(geography=True, srid=4326)), name="case_location_geog"),
             models.Index(fields=["category", "state"]),
             models.Index(fields=["created_at"]),
+            # Cases on the clock by deadline (the overdue lists, the dashboard's longest overdue): the walk in
+            # deadline order skips closed and unclocked cases, and checks the period on created_at in the index.
+            models.Index(
+                fields=["deadline_at", "created_at"],
+                name="case_clock_deadline",
+                condition=models.Q(state__in=CLOCK_STATES),
+            ),
         ]
 
     def __str__(self):
