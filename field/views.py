@@ -117,6 +117,7 @@ def workspace(request):
         "away": _("m away"),
         "existing": _("the existing case"),
         "pending": _("waiting to send"),
+        "more": _("More categories"),
         "walking": _("Patrol under way"),
         "paused": _("Patrol paused"),
         "idle": _("No patrol under way."),

@@ -407,7 +407,7 @@
       return '<button type="button" class="chip" role="radio" aria-checked="false" data-code="' + esc(c.code) + '">' + esc(c.name) + "</button>";
     }).join("");
     var more = $("report-more");
-    more.innerHTML = '<option value="">' + esc("…") + "</option>" + cfg.categories.slice(TOP).map(function (c) {
+    more.innerHTML = '<option value="">' + esc(W.more) + "…</option>" + cfg.categories.slice(TOP).map(function (c) {
       return '<option value="' + esc(c.code) + '">' + esc(c.family + " · " + c.name) + "</option>";
     }).join("");
   }
@@ -441,7 +441,7 @@
     $("report-confirm").hidden = false;
     $("report-summary").textContent = categoryName(report.category) + " · " + report.lat.toFixed(5) + ", " + report.lon.toFixed(5);
     var box = $("report-duplicates");
-    box.dataset.checked = "0";
+    box.dataset.checked = "pending";
     if (!navigator.onLine) { box.textContent = W.dupUnknown; box.dataset.checked = "offline"; return; }
     var seq = ++dupSeq;
     var url = cfg.urls.nearby + "?lon=" + report.lon + "&lat=" + report.lat + "&category=" + encodeURIComponent(report.category);
