@@ -31,7 +31,9 @@
       },
       onEachFeature: function (f, l) {
         var label = by ? by + ": " + f.properties[by] : String(f.id);
-        l.bindTooltip(document.createTextNode(label).textContent);
+        var text = document.createElement("span");
+        text.textContent = label;  // an element, not a string: Leaflet would read a string as HTML
+        l.bindTooltip(text);
       },
     }).addTo(map);
     if (features.length) map.fitBounds(layer.getBounds(), { animate: false });
