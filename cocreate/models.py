@@ -54,7 +54,7 @@ class Need(TimeStampedModel):
         OTHER = "other", _("other")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("need status", "open")
         ON_AGENDA = "on_agenda", _("on a meeting's agenda")
         DECIDED = "decided", _("decided")
         DONE = "done", _("done")
@@ -232,7 +232,10 @@ class Task(TimeStampedModel):
     )
     title = models.CharField(_("title"), max_length=200)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cocreate_tasks", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="cocreate_tasks",
+        verbose_name=pgettext_lazy("task", "owner"),
     )
     deadline = models.DateField(_("deadline"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
@@ -356,7 +359,7 @@ class Campaign(TimeStampedModel):
     categories = models.ManyToManyField(
         "cases.Category", blank=True, related_name="campaigns", verbose_name=_("target categories")
     )
-    checklist = models.JSONField(_("checklist"), default=list, blank=True)
+    checklist = models.JSONField(pgettext_lazy("campaign", "checklist"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("campaign")
@@ -463,8 +466,8 @@ class Contribution(TimeStampedModel):
     hours = models.DecimalField(
         _("hours"), max_digits=8, decimal_places=1, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
-    work = models.CharField(_("work done"), max_length=200, blank=True)
-    item = models.CharField(_("item"), max_length=100, blank=True)
+    work = models.CharField(pgettext_lazy("labour", "work done"), max_length=200, blank=True)
+    item = models.CharField(pgettext_lazy("materials", "item"), max_length=100, blank=True)
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
@@ -594,7 +597,9 @@ class Mediation(TimeStampedModel):
         related_name="cell_mediations",
         verbose_name=_("grid worker"),
     )
-    agreement = models.TextField(_("agreement"), blank=True, validators=[MaxLengthValidator(5000)])
+    agreement = models.TextField(
+        pgettext_lazy("mediation", "agreement"), blank=True, validators=[MaxLengthValidator(5000)]
+    )
     agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
 
     class Meta:
