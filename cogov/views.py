@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +49,10 @@ class DashboardView(LoginRequiredMixin, generic.TemplateView):
             self.scope, self.period, self.radius, get_language()
         )
         fmt = kwargs.get("fmt")
+        if fmt == "geojson":  # the cell map, fetched by the page (kept out of its HTML), cached with the figures
+            response = JsonResponse(self.cells)
+            response["Cache-Control"] = f"private, max-age={settings.DASHBOARD_CACHE_SECONDS}"
+            return response
         if fmt == "xlsx":
             wb = export.as_xlsx(self.figures, self.children)
             response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -73,12 +78,13 @@ class DashboardView(LoginRequiredMixin, generic.TemplateView):
             radius=self.radius,
             f=self.figures,
             children=self.children,
-            cells=self.cells,
             computed_at=self.computed_at,
             query=query,
             issued_change=self.figures.change("issued"),
             config={
                 "base": reverse("cogov:dashboard", args=["LEVEL", 0]).replace("/0/", "/ID/"),
+                "cells": reverse("cogov:dashboard-export", args=[s.level, s.obj.pk, "geojson"])
+                + (f"?{query}" if query else ""),
                 "query": query,
                 "labels": {
                     "sanitary_rate": _("Sanitary-toilet rate (%)"),

@@ -39,7 +39,7 @@
 
   function dashboardMap(map) {
     var config = readJSON("dashboard-config");
-    var cells = readJSON("cells-geojson");
+    var cells = { type: "FeatureCollection", features: [] };
     var select = document.getElementById("metric");
     var legend = document.getElementById("legend");
     var layer = null;
@@ -70,8 +70,14 @@
       document.getElementById("dashboard-map").setAttribute("data-ready", "1");
     }
     select.addEventListener("change", draw);
-    draw();
     drawChart(config);
+    // The cells come from one cached GeoJSON request, not from the page's HTML.
+    fetch(config.cells, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status + " " + config.cells);
+        return r.json();
+      })
+      .then(function (data) { cells = data; draw(); });
   }
 
   function drawChart(config) {
