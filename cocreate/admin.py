@@ -58,6 +58,12 @@ class ContributionAdmin(LeafletGeoAdmin):
     list_filter = ["kind", "contributor_kind"]
     raw_id_fields = ["household", "project", "campaign", "facility"]
 
+    def save_model(self, request, obj, form, change):
+        """Through the service, so that volunteer labour earns its points (once)."""
+        from cocreate.services import record_contribution
+
+        record_contribution(obj, request.user)
+
 
 class SessionInline(admin.TabularInline):
     model = m.MediationSession

@@ -1,10 +1,9 @@
-"""Co-creation settings that differ between cities, read from settings.COCREATE."""
+"""Co-creation settings that differ between cities, read from settings.COCREATE (environment in settings/base.py)."""
 
 from django.conf import settings
 
 DEFAULTS = {
-    "PROJECT_SATISFACTION_GATE_PCT": 80,  # share of rating households satisfied (or basically) before final acceptance
-    "PROJECT_MIN_RATINGS_PCT": 50,  # share of the zone's households that must have rated
+    "PROJECT_SATISFACTION_GATE_PCT": 80,  # share of rating households satisfied or basically, before final acceptance
 }
 
 

@@ -353,6 +353,8 @@ CACHES = {
 # The managers' dashboard keeps each unit's computed figures this many seconds (0: computed on every view);
 # a district of a million households takes seconds to add up, its figures move slowly.
 DASHBOARD_CACHE_SECONDS = int(env("GRIDWORK_DASHBOARD_CACHE_SECONDS", "300"))
+# Co-creation: the residents' satisfaction a renovation project needs before final acceptance (%).
+COCREATE = {"PROJECT_SATISFACTION_GATE_PCT": int(env("GRIDWORK_SATISFACTION_GATE_PCT", "80"))}
 RATELIMIT_VIEW = "common.views.rate_limited"
 PUBLIC_WRITE_RATE = env("GRIDWORK_PUBLIC_WRITE_RATE", "20/h")
 
