@@ -21,6 +21,7 @@ from cases.models import Case, Category, Open311Client
 from cases.tests.factories import place, report
 from grids.tests.factories import point
 from gridwork import replica
+from layers.tests.test_lean_tiles import wsgi  # noqa: F401 (fixture: the WSGI application as gunicorn calls it)
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ROOT = Path(settings.BASE_DIR)
@@ -232,3 +233,17 @@ def test_the_standby_stopping_mid_test_leaves_reads_to_the_primary(replica_alias
         replica_alias.start()
         replica.forget()
     assert client.get(url)[replica.HEADER] == "replica"
+
+
+@ON_REPLICA
+def test_lean_tile_path_reads_the_standby_too(replica_alias, client, hotline, wsgi):  # noqa: F811
+    """Public tiles skip most of the middleware (layers/lean.py) but keep the replica middleware."""
+    report(x=300, y=200, description="垃圾满溢")
+    replayed()
+    z, x, y = tile_of(point(300, 200), 16)
+    path = f"/tiles/gridcell/{z}/{x}/{y}.pbf"
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        lean = wsgi(path)
+    assert lean["status"] == 200 and lean["headers"][replica.HEADER] == "replica"
+    assert any("ST_AsMVT" in q["sql"] for q in on_replica.captured_queries)
+    assert lean["body"] == client.get(path).content
