@@ -58,3 +58,23 @@ class FindingForm(PointForm):
         targets = campaign.categories.filter(active=True)
         self.fields["category"].queryset = targets if targets.exists() else Category.objects.filter(active=True)
         self.fields["checklist_item"].choices = [("", "—")] + [(x, x) for x in campaign.checklist]
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=150)
+    held_at = forms.DateTimeField(label=_("Held at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    venue = forms.CharField(label=_("Venue"), max_length=150)
+
+
+class AgendaForm(forms.Form):
+    agenda = forms.ModelMultipleChoiceField(label=_("Agenda"), queryset=Need.objects.none(), required=False)
+    households = forms.ModelMultipleChoiceField(label=_("Participating households"), queryset=None, required=False)
+
+    def __init__(self, meeting, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from grids.models import Household
+
+        c = meeting.community_id
+        self.fields["agenda"].queryset = Need.objects.filter(community=c).exclude(status__in=["done", "declined"])
+        self.fields["households"].queryset = Household.objects.filter(community=c).select_related("building")
+        self.fields["households"].label_from_instance = lambda h: h.door_plate or str(h.pk)

@@ -33,7 +33,7 @@ def _get(request, model, pk, action="view", queryset=None):
 # --- 共谋 -----------------------------------------------------------------------------------------------------------
 def needs(request, pk):
     """需求清单 of a community, on a list and a map: public, without who posted them."""
-    community = get_object_or_404(Community, pk=pk)
+    community = get_object_or_404(Community.objects.select_related("street"), pk=pk)
     rows = policy.scope(request.user, "view", Need.objects.filter(community=community)).order_by(
         "-supporters", "-created_at"
     )
@@ -64,6 +64,14 @@ def needs(request, pk):
             "supported": supported,
             "features": features,
             "resources": Resource.objects.filter(community=community),
+            "meetings": policy.scope(request.user, "view", Meeting.objects.filter(community=community))[:20],
+            "may_call": policy.reaches(
+                request.user,
+                "cocreate.add_meeting",
+                district=community.street.district_id,
+                street=community.street_id,
+                community=community.pk,
+            ),
             "projects": CoProject.objects.filter(community=community),
         },
     )
@@ -139,9 +147,57 @@ def meeting_detail(request, pk):
             "agenda": meeting.agenda.all(),
             "households": meeting.households.count(),
             "form": form,
+            "agenda_form": forms.AgendaForm(meeting, initial={"agenda": meeting.agenda.all()}) if may_run else None,
             "may_run": may_run,
         },
     )
+
+
+@login_required
+def meeting_new(request, pk):
+    """A community's staff call a deliberation meeting."""
+    community = get_object_or_404(Community.objects.select_related("street"), pk=pk)
+    if not policy.reaches(
+        request.user,
+        "cocreate.add_meeting",
+        district=community.street.district_id,
+        street=community.street_id,
+        community=community.pk,
+    ):
+        raise Http404
+    form = forms.MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meeting = Meeting(community=community, **form.cleaned_data)
+        try:
+            meeting.full_clean()
+            meeting = policy.save_checked(request.user, "add", lambda: (meeting.save(), meeting)[1])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            return redirect("cocreate:meeting", pk=meeting.pk)
+    return render(request, "cocreate/meeting_form.html", {"form": form, "community": community})
+
+
+@require_POST
+@login_required
+def meeting_agenda(request, pk):
+    """The meeting's agenda (needs of its community) and the households that took part."""
+    meeting = _get(request, Meeting, pk, "change")
+    form = forms.AgendaForm(meeting, request.POST)
+    if form.is_valid():
+        try:
+            services.set_agenda(meeting, request.user, form.cleaned_data["agenda"])
+            services.set_participants(meeting, request.user, form.cleaned_data["households"])
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
+        else:
+            messages.success(request, _("The agenda and the participants are saved."))
+    else:
+        for errors in form.errors.values():
+            for m in errors:
+                messages.error(request, m)
+    return redirect("cocreate:meeting", pk=meeting.pk)
 
 
 @require_POST

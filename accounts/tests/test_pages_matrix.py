@@ -121,6 +121,8 @@ PAGES = {
     "cocreate:notices": Page(ALL),
     "cocreate:meeting": Page(UNIT_STAFF - {"planner"}, obj="meeting"),
     "cocreate:meeting-publish": Page(post_only=True, obj="meeting"),
+    "cocreate:meeting-agenda": Page(post_only=True, obj="meeting"),
+    "cocreate:meeting-new": Page(MANAGERS, obj="community"),
     "cocreate:rate-case": Page(frozenset(), kwargs=(("token", "no-such-token"),)),
     "cocreate:rate-project": Page(frozenset(), obj="renovation-project"),  # not in completion acceptance
     "cocreate:thanks": Page(PLANNING | {"worker"}, obj="renovation-project"),  # public once the plan is published

@@ -174,3 +174,31 @@ def test_published_decisions_appear_on_the_public_notice_page_without_personal_d
     assert "4 households took part" in page
     for personal in ("欧阳秀英", "13900001111", "东0室", "网格员", "cc_worker", "cc_manager", "主任"):
         assert personal not in page, personal
+
+
+def test_staff_call_a_meeting_and_set_its_agenda_and_participants_on_its_page(client, scene, django_user_model):
+    lights = need(scene)
+    client.force_login(scene["manager"])
+    url = reverse("cocreate:meeting-new", args=[scene["community"].pk])
+    bad = client.post(url, {"title": "议事会", "held_at": "2026-02-30T19:00", "venue": "议事亭"})
+    assert bad.status_code == 200 and not Meeting.objects.exists()
+    resp = client.post(url, {"title": "四月议事会", "held_at": "2026-04-01T19:00", "venue": "议事亭"})
+    m = Meeting.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == reverse("cocreate:meeting", args=[m.pk])
+    hh = scene["households"]
+    client.post(
+        reverse("cocreate:meeting-agenda", args=[m.pk]), {"agenda": [lights.pk], "households": [hh[0].pk, hh[1].pk]}
+    )
+    assert list(m.agenda.all()) == [lights] and m.households.count() == 2
+    page = client.get(reverse("cocreate:meeting", args=[m.pk])).content.decode()
+    assert "楼道灯不亮" in page and 'id="participants">2<' in page
+    # A manager of another community does not reach this one.
+    from accounts.models import Membership, Role
+    from grids.tests.factories import make_community
+
+    other = django_user_model.objects.create_user("other_manager")
+    Membership.objects.create(user=other, role=Role.MANAGER, community=make_community(code="002"))
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    assert client.post(reverse("cocreate:meeting-agenda", args=[m.pk]), {"agenda": []}).status_code == 404
+    assert m.agenda.count() == 1
