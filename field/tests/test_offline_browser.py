@@ -61,7 +61,8 @@ def test_offline_report_and_verification_arrive_once_when_the_network_returns(li
 
     # Once with a network: the workspace lists the handled case to verify and keeps itself for offline use.
     page.goto(f"{live_server.url}/field/")
-    expect(page.locator("body")).to_have_attribute("data-offline-ready", "1")
+    # Keeping the pages and their files takes a few seconds, longer on a busy machine.
+    expect(page.locator("body")).to_have_attribute("data-offline-ready", "1", timeout=90_000)
     handled = scene["handled"]
     expect(page.locator(f"#inbox button[data-id='{handled.pk}']")).to_be_visible()
 
@@ -120,7 +121,7 @@ def test_offline_report_and_verification_arrive_once_when_the_network_returns(li
 
     # The network is back: both are sent, once.
     context.set_offline(False)
-    expect(page.locator("#queue-count")).to_have_text("0")
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=90_000)  # three items, photos re-encoded
     expect(page.locator("#outbox li.sent")).to_have_count(3)
     new = Case.objects.get(source="field")
     assert new.reporter == scene["worker"] and new.cell == scene["west"] and new.client_id is not None

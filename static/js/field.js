@@ -113,7 +113,7 @@
                   var tx = db.transaction(["queue", "done"], "readwrite");
                   tx.objectStore("done").put(done);
                   tx.objectStore("queue").delete(item.id);
-                  return tx.done;
+                  return tx.done.then(function () { return showCount(db); });
                 });
               },
               function () { return "stop"; } // no network: it waits
@@ -131,6 +131,14 @@
         if (sentAny && navigator.onLine) loadData();
         if (flushAgain) { flushAgain = false; return flush(); }
       });
+  }
+
+  function showCount(db) {
+    return db.count("queue").then(function (n) {
+      var count = $("queue-count");
+      count.textContent = String(n);
+      count.dataset.count = String(n);
+    });
   }
 
   function showQueue() {
