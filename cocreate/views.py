@@ -332,7 +332,30 @@ def campaign_detail(request, pk):
         response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
         campaigns.weekly_report(campaign, weeks).save(response)
         return response
-    findings = campaign.findings.select_related("case", "case__category", "case__cell")[:200]
+    from django.db.models import Prefetch
+
+    from cases.models import CasePhoto
+
+    findings = list(
+        campaign.findings.select_related("case", "case__category", "case__cell").prefetch_related(
+            Prefetch("case__photos", queryset=CasePhoto.objects.select_related("event").order_by("id"))
+        )[:200]
+    )
+    for f in findings:
+        photos = list(f.case.photos.all())
+        # Before: the photos of the report; after: those of the handling step (处置反馈).
+        f.before = [p for p in photos if p.event is None or p.event.action == "report"][:1]
+        f.after = [p for p in photos if p.event is not None and p.event.action == "handle"][:1]
+    features = [
+        {
+            "lon": f.case.location.x,
+            "lat": f.case.location.y,
+            "title": f"{f.case.category} · {f.case.get_state_display()}",
+            "status": f.checklist_item,
+            "supporters": 0,
+        }
+        for f in findings
+    ]
     return render(
         request,
         "cocreate/campaign.html",
@@ -340,6 +363,7 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "weeks": weeks,
             "findings": findings,
+            "features": features,
             "may_record": policy.may_somewhere(request.user, "add", Finding),
         },
     )

@@ -107,3 +107,18 @@ def test_the_weekly_report_is_a_workbook_with_the_figures(client, scene):
     assert by_week == [(cells[0][1], 1, 0, 0)]
     page = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk])).content.decode()
     assert "环境整治月" in page and 'id="record-finding"' in page
+
+
+def test_the_campaign_page_shows_each_finding_before_and_after(client, scene):
+    from cases.models import CaseEvent, CasePhoto
+    from cases.photos import clean_photo
+
+    f = record(scene, photos=[jpeg()])
+    event = CaseEvent.objects.create(case=f.case, action="handle", from_state="in_progress", to_state="handled")
+    after = CasePhoto.objects.create(case=f.case, event=event, image=clean_photo(jpeg()))
+    before = f.case.photos.exclude(pk=after.pk).get()
+    client.force_login(scene["manager"])
+    page = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk])).content.decode()
+    b, a = reverse("cases:photo", args=[before.pk]), reverse("cases:photo", args=[after.pk])
+    assert b in page and a in page and page.index(b) < page.index("before") < page.index(a) < page.index("after")
+    assert 'id="needs-data"' in page

@@ -42,7 +42,7 @@
     rows.forEach(function (n) {
       var m = L.circleMarker([n.lat, n.lon], { radius: 6 + Math.min(n.supporters, 20) / 2 });
       var text = document.createElement("span");
-      text.textContent = n.title + " · " + n.status + " · " + n.supporters;
+      text.textContent = [n.title, n.status, n.supporters].filter(Boolean).join(" · ");
       m.bindPopup(text);
       group.addLayer(m);
     });
