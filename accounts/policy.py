@@ -274,6 +274,17 @@ def reaches_community(user, perm, community) -> bool:
     )
 
 
+def department_handlers(department):
+    """The active accounts through which a department acts: those with the handler role in that department."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(memberships__role=Role.HANDLER, memberships__department=department, is_active=True)
+        .distinct()
+    )
+
+
 def manages_community(user, community) -> bool:
     """Whoever may change a community's cells (its managers, those of its street or district, and administrators)
     assigns its workers and draws its responsibility areas."""

@@ -32,7 +32,7 @@ from assets.serializers import (
     PhotoSerializer,
     SearchResultSerializer,
 )
-from common.api import BBoxFilter, StrictPageParams
+from common.api import BBoxFilter, Pagination, StrictPageParams
 from common.params import parse_choice, parse_float, parse_int, parse_lonlat
 
 
@@ -345,12 +345,6 @@ class AdoptionCoverageViewSet(viewsets.ViewSet):
         )
 
 
-class PlainPagination(StrictPageParams, PageNumberPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
 class AdoptionViewSet(viewsets.ModelViewSet):
     """Applications and adoptions: residents see and file their own; staff with the permissions review them."""
 
@@ -358,7 +352,7 @@ class AdoptionViewSet(viewsets.ModelViewSet):
     # Any signed-in resident applies; reading follows the policy (their own, or staff within their area).
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "head", "options"]
-    pagination_class = PlainPagination
+    pagination_class = Pagination
     filterset_fields = ["asset", "status"]
 
     queryset = Adoption.objects.none()

@@ -11,32 +11,15 @@ from django.db import transaction
 from django.db.models import F, Func, Max, Q
 from django.db.models.lookups import Exact
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import STORAGE_SRID, to_metric, validate_geometry
 from common.masking import mask_name, mask_phone
-from common.models import TimeStampedModel
+from common.models import CodeManager, Localised, TimeStampedModel  # Localised: named by migrations
 from common.validators import validate_phone
 
 from .photos import validate_photo
-
-
-class Localised:
-    """Reference data carries a Chinese and an English name; show the one of the active language."""
-
-    @property
-    def label(self):
-        lang = (get_language() or "zh-hans").lower()
-        return self.name_en if lang.startswith("en") and self.name_en else self.name
-
-    def __str__(self):
-        return self.label
-
-
-class FamilyManager(models.Manager):
-    def get_by_natural_key(self, code):
-        return self.get(code=code)
 
 
 class AssetFamily(Localised, models.Model):
@@ -47,7 +30,7 @@ class AssetFamily(Localised, models.Model):
     name_en = models.CharField(_("English name"), max_length=80, blank=True)
     colour = models.CharField(_("map colour"), max_length=7, default="#1f5fa8")
 
-    objects = FamilyManager()
+    objects = CodeManager()
 
     class Meta:
         verbose_name = _("asset family")

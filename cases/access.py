@@ -37,3 +37,26 @@ def register_all():
             ),
         )
     register(m.Notification, Place(owner=lambda user, action: Q(recipient=user) if action == "view" else None))
+
+
+# --- who may see which cases (what the case pages ask) ----------------------------------------------------------
+def may_open_staff_pages(user):
+    """May open the staff pages (lists, map, heat, overdue, statistics): a role that reads cases, with its area;
+    what they list is `visible_cases`."""
+    from accounts import policy
+
+    return policy.holds(user, "cases.view_case")
+
+
+def visible_cases(user, qs=None):
+    """The cases a user reads (accounts.policy: managers and dispatchers their area, grid workers their cells,
+    handlers their department's, everyone what they reported or handle)."""
+    from accounts import policy
+
+    return policy.scope(user, "view", m.Case.objects.all() if qs is None else qs)
+
+
+def case_visible(user, case):
+    from accounts import policy
+
+    return policy.allows(user, "view", case)

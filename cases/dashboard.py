@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CLOCK_STATES, Case, State
+from cases.services import ON_TIME_Q, due_q, on_time_rate, overdue_q
 
 
 def _bounds(start, end):
@@ -22,16 +23,12 @@ def _totals(cells, start, end, now):
         by_state[row["state"]] = row["n"]
     totals = qs.aggregate(
         reported=Count("id"),
-        due=Count(
-            "id",
-            filter=Q(deadline_at__isnull=False)
-            & (Q(state=State.CLOSED) | Q(state__in=CLOCK_STATES, deadline_at__lt=now)),
-        ),
-        on_time=Count("id", filter=Q(state=State.CLOSED, deadline_at__isnull=False, closed_at__lte=F("deadline_at"))),
-        overdue=Count("id", filter=Q(state__in=CLOCK_STATES, deadline_at__lt=now)),
+        due=Count("id", filter=due_q(now)),
+        on_time=Count("id", filter=ON_TIME_Q),
+        overdue=Count("id", filter=overdue_q(now)),
         handling=Avg(F("closed_at") - F("dispatched_at"), filter=Q(state=State.CLOSED, dispatched_at__isnull=False)),
     )
-    totals["rate"] = round(100.0 * totals["on_time"] / totals["due"], 1) if totals["due"] else None
+    totals["rate"] = on_time_rate(totals["on_time"], totals["due"])
     totals["hours"] = round(totals["handling"].total_seconds() / 3600, 1) if totals["handling"] else None
     totals["open"] = sum(n for k, n in by_state.items() if k not in (State.CLOSED, State.REJECTED))
     return qs, totals, by_state

@@ -11,32 +11,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import validate_geometry
 from common.masking import mask_name, mask_phone
-from common.models import TimeStampedModel
+from common.models import CodeManager, Localised, TimeStampedModel  # Localised: named by migrations
 from common.validators import validate_phone
 
 
 def limits():
     return settings.CASES
-
-
-class Localised:
-    @property
-    def label(self):
-        lang = (get_language() or "zh-hans").lower()
-        return self.name_en if lang.startswith("en") and self.name_en else self.name
-
-    def __str__(self):
-        return self.label
-
-
-class CodeManager(models.Manager):
-    def get_by_natural_key(self, code):
-        return self.get(code=code)
 
 
 class CategoryFamily(Localised, models.Model):

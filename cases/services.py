@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import AsGeoJSON, SnapToGrid, Transform
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, FloatField, Q, Value
+from django.db.models import Count, F, FloatField, Func, Q, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,6 +195,24 @@ def possible_duplicates(point, category, radius_m=DUPLICATE_RADIUS_M, limit=10):
 
 
 # --- figures -----------------------------------------------------------------------------------------------
+# The on-time closure rate (按期结案率), one definition for the statistics page and the dashboard: of the cases with a
+# deadline, those due (closed, or on the clock past their deadline), and of those the ones closed by their deadline.
+def due_q(now):
+    return Q(deadline_at__isnull=False) & (Q(state=State.CLOSED) | Q(state__in=CLOCK_STATES, deadline_at__lt=now))
+
+
+ON_TIME_Q = Q(state=State.CLOSED, deadline_at__isnull=False, closed_at__lte=F("deadline_at"))
+
+
+def overdue_q(now):
+    return Q(state__in=CLOCK_STATES, deadline_at__lt=now)
+
+
+def on_time_rate(on_time, due):
+    """The rate in per cent with one decimal, None when nothing is due yet."""
+    return round(100.0 * on_time / due, 1) if due else None
+
+
 def on_time_rates(group_by, queryset=None, now=None):
     """按期结案率 per group (cell code, grid worker, department), in one SQL query.
 
@@ -206,15 +226,12 @@ def on_time_rates(group_by, queryset=None, now=None):
         "worker": ("grid_worker__username", "grid_worker__first_name"),
         "department": ("department",),
     }[group_by]
-    due = Q(state=State.CLOSED) | Q(state__in=CLOCK_STATES, deadline_at__lt=now)
-    on_time = Q(state=State.CLOSED, closed_at__lte=F("deadline_at"))
-    overdue = Q(state__in=CLOCK_STATES, deadline_at__lt=now)
     return (
         qs.values(*keys)
         .annotate(
-            due=Count("id", filter=due),
-            on_time=Count("id", filter=on_time),
-            overdue=Count("id", filter=overdue),
+            due=Count("id", filter=due_q(now)),
+            on_time=Count("id", filter=ON_TIME_Q),
+            overdue=Count("id", filter=overdue_q(now)),
             total=Count("id"),
         )
         .annotate(
@@ -222,4 +239,24 @@ def on_time_rates(group_by, queryset=None, now=None):
         )
         .annotate(sort_rate=Coalesce("rate", Value(-1.0)))
         .order_by("-sort_rate", *keys)
+    )
+
+
+class _HeatSquare(Func):
+    """The square of side 2 × half around a point (ST_Envelope of a one-segment-per-quadrant buffer)."""
+
+    template = "ST_Envelope(ST_Buffer(%(expressions)s, 'quad_segs=1'))"
+
+
+def heat_squares(queryset, srid, size):
+    """Case density for the heat view: [(square as GeoJSON in EPSG:4326, number of cases)], one grouped query on
+    squares of `size` metres (locations snapped to a grid on the metric `srid`)."""
+    snapped = SnapToGrid(Transform("location", srid), size)
+    square = _HeatSquare(snapped, Value(size / 2), output_field=GeometryField(srid=srid))
+    return list(
+        queryset.order_by()
+        .annotate(snapped=snapped)
+        .values("snapped")
+        .annotate(n=Count("id"), cell=AsGeoJSON(Transform(square, 4326), precision=6))
+        .values_list("cell", "n")
     )

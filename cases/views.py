@@ -10,7 +10,6 @@ from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import policy
-from cases import handlers, routing, services, workflow
+from cases import access, handlers, routing, services, workflow
 from cases.forms import FilterForm, ReportForm
 from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
 from common.geometry import metric_srid
@@ -29,20 +27,10 @@ from common.ratelimit import public_write
 MAX_FEATURES = 3000
 
 
-def can_view_all(user):
-    """May open the staff pages (lists, map, heat, overdue, statistics): a role that reads cases, with its area;
-    what they list is `visible_cases`."""
-    return policy.holds(user, "cases.view_case")
-
-
-def visible_cases(user, qs=None):
-    """The cases a user reads (accounts.policy: managers and dispatchers their area, grid workers their cells,
-    handlers their department's, everyone what they reported or handle)."""
-    return policy.scope(user, "view", Case.objects.all() if qs is None else qs)
-
-
-def case_visible(user, case):
-    return policy.allows(user, "view", case)
+# Who may see which cases is decided in cases/access.py (with accounts.policy); the old names stay for callers.
+can_view_all = access.may_open_staff_pages
+visible_cases = access.visible_cases
+case_visible = access.case_visible
 
 
 def staff_cases(request, form):
@@ -263,16 +251,6 @@ def features(request):
     return JsonResponse({"type": "FeatureCollection", "features": feats})
 
 
-HEAT_SQL = """
-SELECT ST_AsGeoJSON(ST_Transform(ST_Envelope(ST_Buffer(
-           ST_SnapToGrid(ST_Transform(location, %(srid)s), %(size)s, %(size)s)
-           , %(half)s, 'quad_segs=1')), 4326), 6) AS cell,
-       count(*) AS n
-  FROM cases_case WHERE id IN ({ids})
- GROUP BY ST_SnapToGrid(ST_Transform(location, %(srid)s), %(size)s, %(size)s)
-"""
-
-
 @staff_required
 def heat(request):
     """Case density as squares of 200 m (counts per square, one grouped SQL query) for the heat view."""
@@ -281,14 +259,8 @@ def heat(request):
     first = qs.values_list("location", flat=True).first()
     if first is None:
         return JsonResponse({"type": "FeatureCollection", "features": []})
-    srid = metric_srid(first.x, first.y)
-    ids_sql, ids_params = qs.values("id").query.sql_with_params()
     size = 200.0
-    with connection.cursor() as cur:
-        sql = HEAT_SQL.replace("{ids}", ids_sql).replace("%(srid)s", str(int(srid)))
-        sql = sql.replace("%(size)s", str(size)).replace("%(half)s", str(size / 2))
-        cur.execute(sql, ids_params)
-        rows = cur.fetchall()
+    rows = services.heat_squares(qs, metric_srid(first.x, first.y), size)
     feats = [{"type": "Feature", "geometry": json.loads(g), "properties": {"count": n}} for g, n in rows]
     return JsonResponse({"type": "FeatureCollection", "features": feats, "size_m": size})
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import policy
+from cases import signals
 from cases.models import Case, CaseEvent, CasePhoto, Notification, State
 
 DISPATCHER, HANDLER, VERIFIER, REPORTER = "dispatcher", "handler", "verifier", "reporter"
@@ -146,10 +147,7 @@ def handler_users(case):
         return User.objects.filter(pk=party.user_id)
     if party.kind != "department":
         return User.objects.none()
-    # A department acts through its handlers: accounts with the handler role in that department.
-    return User.objects.filter(
-        memberships__role="handler", memberships__department=party.name, is_active=True
-    ).distinct()
+    return policy.department_handlers(party.name)  # a department acts through its handlers
 
 
 def has_role(user, case, role, token=None):
@@ -275,7 +273,7 @@ def perform(
         elif action == "close":
             case.closed_at = now
         if household is not None:
-            # Registering a good deed names the household that did it (its points follow: cogov.hooks).
+            # Registering a good deed names the household that did it (its points follow: cases.signals, cogov.hooks).
             if action != "register" or case.kind != Case.Kind.GOOD_DEED:
                 raise TransitionError(_("Only a good deed being registered names a household."), "invalid")
             if case.community_id and household.community_id != case.community_id:
@@ -298,6 +296,8 @@ def perform(
         notify(case, event, user)
         if action == "verify" and case.category.auto_close:
             case = close_verified(case, now)
+        if action in signals.SENT_ON:  # other apps follow the flow (cogov's good-deed points): cases/signals.py
+            signals.SENT_ON[action].send(sender=Case, case=case, event=event, actor=user)
     return case
 
 
@@ -366,4 +366,5 @@ def close_verified(case, now):
         note=_("Closed once verified on site: its category closes its cases without a dispatcher."),
     )
     notify(case, event, None)
+    signals.case_closed.send(sender=Case, case=case, event=event, actor=None)
     return case

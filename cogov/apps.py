@@ -13,3 +13,7 @@ class CogovConfig(AppConfig):
         from cogov import hooks
 
         hooks.connect_landed_sources()
+        from django.apps import apps
+
+        if apps.is_installed("cases"):
+            hooks.connect_case_signals()

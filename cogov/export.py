@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cogov.dashboard import MODELS
+from common import xlsx
 
 # Five classes of the sanitary-toilet rate, light to dark (the page's map uses the same breaks).
 BREAKS = [(90, "#1a9850"), (75, "#91cf60"), (50, "#fee08b"), (25, "#fc8d59"), (0, "#d73027")]
@@ -52,36 +53,29 @@ def unit_name(f):
 
 
 def as_xlsx(f, children):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Dashboard")[:31]
+    wb, ws = xlsx.workbook(_("Dashboard"))
     ws.append([unit_name(f)])
     ws.append([pgettext("reporting period", "Period"), f.period.start.isoformat(), f.period.end.isoformat()])
     ws.append([_("Previous period"), f.period.previous.start.isoformat(), f.period.previous.end.isoformat()])
     ws.append([])
-    ws.append([_("Figure"), _("Value"), _("Previous period")])
-    for c in ws[5]:
-        c.font = Font(bold=True)
+    xlsx.header(ws, [_("Figure"), _("Value"), _("Previous period")])
     for label, value, previous in rows(f):
         ws.append([label, value, previous])
     ws.column_dimensions["A"].width = 48
     if children:
-        sub = wb.create_sheet(_("Units")[:31])
-        header = [
-            _("Code"),
-            _("Name"),
-            pgettext("number of households", "Households"),
-            _("Sanitary-toilet rate (%)"),
-            _("Beautiful-courtyard share of resident households (%)"),
-            _("Points issued"),
-            _("Points redeemed"),
-        ]
-        sub.append(header)
-        for c in sub[1]:
-            c.font = Font(bold=True)
+        sub = xlsx.sheet(wb, _("Units"))
+        xlsx.header(
+            sub,
+            [
+                _("Code"),
+                _("Name"),
+                pgettext("number of households", "Households"),
+                _("Sanitary-toilet rate (%)"),
+                _("Beautiful-courtyard share of resident households (%)"),
+                _("Points issued"),
+                _("Points redeemed"),
+            ],
+        )
         for u in children:
             sub.append(
                 [

@@ -111,7 +111,7 @@ def _post(request, pk, form_class, act, **form_kwargs):
 @require_POST
 @login_required
 @permission_required("cogov.add_ledgerentry", raise_exception=True)
-def grant(request, pk):
+def grant_points(request, pk):
     def act(home, d):
         entry = services.grant(home, d["rule"], quantity=d["quantity"], by=request.user, reason=d["reason"])
         return _("%(points)s points granted under %(rule)s.") % {"points": entry.points, "rule": d["rule"]}

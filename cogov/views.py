@@ -14,6 +14,7 @@ from accounts.scoping import can_see_unit, home_unit
 from cogov import dashboard, export
 from cogov.models import BoardEntry
 from cogov.services import public_board
+from common import xlsx
 from common.params import parse_int
 from grids.models import Community
 
@@ -54,11 +55,7 @@ class DashboardView(LoginRequiredMixin, generic.TemplateView):
             response["Cache-Control"] = f"private, max-age={settings.DASHBOARD_CACHE_SECONDS}"
             return response
         if fmt == "xlsx":
-            wb = export.as_xlsx(self.figures, self.children)
-            response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            response["Content-Disposition"] = f'attachment; filename="{export.filename(self.figures)}.xlsx"'
-            wb.save(response)
-            return response
+            return xlsx.download(export.as_xlsx(self.figures, self.children), f"{export.filename(self.figures)}.xlsx")
         if fmt == "pdf":
             pdf = export.as_pdf(self.figures, self.children, self.cells)
             response = HttpResponse(pdf, content_type="application/pdf")

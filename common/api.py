@@ -6,7 +6,6 @@ from rest_framework import permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
@@ -22,6 +21,9 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, deletion.BLOCKING):
         return Response(deletion.conflict_data(exc), status=status.HTTP_409_CONFLICT)
+    # Imported here: rest_framework.views reads the renderer and pagination classes of this module when it loads.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +10,26 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Localised:
+    """Reference data (asset families and types, case categories …) carries a Chinese `name` and an English
+    `name_en`; `label` and str() give the one of the active language (Chinese when there is no English name)."""
+
+    @property
+    def label(self):
+        lang = (get_language() or "zh-hans").lower()
+        return self.name_en if lang.startswith("en") and self.name_en else self.name
+
+    def __str__(self):
+        return self.label
+
+
+class CodeManager(models.Manager):
+    """Natural key by a unique `code` (fixtures name reference data by its code, not its id)."""
+
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
 
 
 class PersonalDataReveal(models.Model):

@@ -1,6 +1,4 @@
 import logging
-import shutil
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,8 +15,9 @@ from kombu.exceptions import OperationalError
 from layers import notes, progress, targets
 from layers.forms import MappingForm, UploadForm, target_choices
 from layers.importer import preview_geojson
+from layers.jobs import discard, inspect
 from layers.models import ImportJob
-from layers.readers import LayerFileError, Source, handler_for
+from layers.readers import LayerFileError, handler_for
 
 log = logging.getLogger(__name__)
 
@@ -87,27 +86,6 @@ def create_job(request, form):
         if not kept:  # whatever went wrong: no stored file, no unpacked folder, no row
             discard(job)
     return job
-
-
-def inspect(job):
-    """Read the file's layers, fields, CRS and size (metadata only, fast whatever the file's size)."""
-    source = Source(
-        Path(job.file.path), format=job.format, layer=job.source_layer or None, crs_override=job.crs_override
-    )
-    job.source_layer = source.layer
-    job.fields = source.fields
-    job.feature_count = source.count
-    job.total = source.count
-    job.source_crs = source.crs_label
-    return source
-
-
-def discard(job):
-    if not job.file:
-        return
-    path = Path(job.file.path)
-    path.unlink(missing_ok=True)
-    shutil.rmtree(path.parent / (path.name + ".d"), ignore_errors=True)
 
 
 @login_required

@@ -107,27 +107,25 @@ def coverage(community, day=None):
 def as_xlsx(community, report, overlaps, day):
     from django.utils.translation import gettext as _
     from django.utils.translation import pgettext
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Coverage")[:31]
+    from common import xlsx
+
+    wb, ws = xlsx.workbook(_("Coverage"))
     ws.append([_("Community"), community.name, _("Date"), day.isoformat()])
     ws.append([])
-    header = [
-        _("Kind"),
-        _("Areas"),
-        _("Community area (m²)"),
-        _("Covered area (m²)"),
-        _("Area share"),
-        _("Street length (m)"),
-        _("Covered street length (m)"),
-        _("Street share"),
-    ]
-    ws.append(header)
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
+    xlsx.header(
+        ws,
+        [
+            _("Kind"),
+            _("Areas"),
+            _("Community area (m²)"),
+            _("Covered area (m²)"),
+            _("Area share"),
+            _("Street length (m)"),
+            _("Covered street length (m)"),
+            _("Street share"),
+        ],
+    )
     for k in report:
         ws.append(
             [
@@ -145,7 +143,7 @@ def as_xlsx(community, report, overlaps, day):
         row[0].number_format = "0.0%"
     for row in ws.iter_rows(min_row=4, min_col=8, max_col=8):
         row[0].number_format = "0.0%"
-    ov = wb.create_sheet(_("Overlaps")[:31])
+    ov = xlsx.sheet(wb, _("Overlaps"))
     ov.append([_("Kind"), pgettext("responsibility area", "Area"), _("Other area"), _("Overlap (m²)")])
     for kind, a, b, m2 in overlaps:
         ov.append([str(ResponsibilityArea.Kind(kind).label), a, b, round(m2, 1)])

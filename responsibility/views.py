@@ -3,7 +3,6 @@ import json
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from accounts import policy
+from common import xlsx
 from common.params import parse_date, parse_id
 from grids.models import Community, GridAssignment
 from responsibility import coverage as coverage_service
@@ -161,12 +161,7 @@ class CoverageView(generic.TemplateView):
         self.report, self.overlaps = coverage_service.coverage(self.community, self.day)
         if kwargs.get("fmt") == "xlsx":
             wb = coverage_service.as_xlsx(self.community, self.report, self.overlaps, self.day)
-            response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            response["Content-Disposition"] = (
-                f'attachment; filename="coverage-{self.community.full_code}-{self.day}.xlsx"'
-            )
-            wb.save(response)
-            return response
+            return xlsx.download(wb, f"coverage-{self.community.full_code}-{self.day}.xlsx")
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -1,12 +1,16 @@
-/* Gridwork map pages. Leaflet is provided by django-leaflet; every layer is read from the JSON API. */
+/* The front-end helpers every page script uses (window.gridwork: esc, readJSON, fetchJSON, fetchAll, withQuery,
+   pollJob) and the map pages' set-up (gridMap, entityListMap, detailMap, splitMap). Load it before the page script:
+   <script src="{% static 'js/gridwork.js' %}"></script><script src="{% static 'myapp/myapp.js' %}"></script>
+   Leaflet is provided by django-leaflet; every layer is read from the JSON API. */
 (function () {
   "use strict";
 
+  /* Page data from json_script (a JSON text given as a string is read once more: GeoJSON from a view). */
   function readJSON(id) {
     var el = document.getElementById(id);
     if (!el) return null;
     var value = JSON.parse(el.textContent);
-    return typeof value === "string" ? JSON.parse(value) : value;
+    return typeof value === "string" && /^\s*[\[{]/.test(value) ? JSON.parse(value) : value;
   }
 
   function fetchJSON(url) {
@@ -34,6 +38,26 @@
     return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
+  }
+
+  /* A background job's progress box (#job with data-progress, #job-progress, #job-percent, #job-status): polled
+     until the job has finished, then the page is loaded again to show the result. */
+  function pollJob() {
+    var box = document.getElementById("job");
+    if (!box || box.dataset.finished === "1") return;
+    var bar = document.getElementById("job-progress");
+    var pct = document.getElementById("job-percent");
+    var status = document.getElementById("job-status");
+    function tick() {
+      fetch(box.dataset.progress, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
+        bar.value = p.percent;
+        pct.textContent = p.percent + "%";
+        status.textContent = p.status_label;
+        if (p.finished) { window.location.reload(); return; }
+        setTimeout(tick, 700);
+      }).catch(function () { setTimeout(tick, 2000); });
+    }
+    tick();
   }
 
   var palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
@@ -165,5 +189,8 @@
     }
   }
 
-  window.gridwork = { gridMap: gridMap, entityListMap: entityListMap, detailMap: detailMap, splitMap: splitMap, fetchAll: fetchAll };
+  window.gridwork = {
+    esc: esc, readJSON: readJSON, fetchJSON: fetchJSON, fetchAll: fetchAll, withQuery: withQuery, pollJob: pollJob,
+    gridMap: gridMap, entityListMap: entityListMap, detailMap: detailMap, splitMap: splitMap,
+  };
 })();

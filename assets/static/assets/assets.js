@@ -3,10 +3,7 @@
 (function () {
   "use strict";
 
-  function readJSON(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
+  var readJSON = gridwork.readJSON;
 
   function fetchJSON(url) {
     return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (r) {
@@ -25,11 +22,7 @@
     return url + (url.indexOf("?") >= 0 ? "&" : "?") + q.join("&");
   }
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = gridwork.esc;
 
   function publicMap(map) {
     window.gridworkAssets.map = map;

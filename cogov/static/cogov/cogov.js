@@ -2,10 +2,7 @@
 (function () {
   "use strict";
 
-  function readJSON(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
+  var readJSON = gridwork.readJSON;
 
   var BREAKS = {
     sanitary_rate: [[90, "#1a9850"], [75, "#91cf60"], [50, "#fee08b"], [25, "#fc8d59"], [0, "#d73027"]],
@@ -31,11 +28,7 @@
     return config.base.replace("LEVEL", level).replace("/ID/", "/" + id + "/") + (config.query ? "?" + config.query : "");
   }
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = gridwork.esc;
 
   function dashboardMap(map) {
     var config = readJSON("dashboard-config");

@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from layers import targets
 from layers.importer import MERGE_PIECES, run_import
+from layers.jobs import discard, inspect
 from layers.models import FeatureLayer, ImportJob
 from layers.readers import LayerFileError, handler_for
-from layers.views import discard, inspect
 
 
 class Command(BaseCommand):

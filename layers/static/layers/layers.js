@@ -7,11 +7,7 @@
     return el ? JSON.parse(el.textContent) : {};
   }
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = gridwork.esc;
 
   function previewMap(map) {
     fetch(config().preview, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
@@ -27,23 +23,7 @@
     });
   }
 
-  function pollJob() {
-    var box = document.getElementById("job");
-    if (!box || box.dataset.finished === "1") return;
-    var bar = document.getElementById("job-progress");
-    var pct = document.getElementById("job-percent");
-    var status = document.getElementById("job-status");
-    function tick() {
-      fetch(box.dataset.progress, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
-        bar.value = p.percent;
-        pct.textContent = p.percent + "%";
-        status.textContent = p.status_label;
-        if (p.finished) { window.location.reload(); return; }
-        setTimeout(tick, 700);
-      }).catch(function () { setTimeout(tick, 2000); });
-    }
-    tick();
-  }
+  var pollJob = gridwork.pollJob;
 
   window.gridworkLayers = { previewMap: previewMap };
   document.addEventListener("DOMContentLoaded", pollJob);

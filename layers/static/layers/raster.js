@@ -7,11 +7,7 @@
     return el ? JSON.parse(el.textContent) : {};
   }
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = gridwork.esc;
 
   function fit(map, bounds) {
     if (bounds) map.fitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]]);
@@ -106,23 +102,7 @@
     window.gridworkRaster.swipe = { set: function (r) { ratio = r; clip(); } };
   }
 
-  function pollJob() {
-    var box = document.getElementById("job");
-    if (!box || box.dataset.finished === "1") return;
-    var bar = document.getElementById("job-progress");
-    var pct = document.getElementById("job-percent");
-    var status = document.getElementById("job-status");
-    function tick() {
-      fetch(box.dataset.progress, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
-        bar.value = p.percent;
-        pct.textContent = p.percent + "%";
-        status.textContent = p.status_label;
-        if (p.finished) { window.location.reload(); return; }
-        setTimeout(tick, 700);
-      }).catch(function () { setTimeout(tick, 2000); });
-    }
-    tick();
-  }
+  var pollJob = gridwork.pollJob;
 
   window.gridworkRaster = { rasterMap: rasterMap, compareMap: compareMap };
   document.addEventListener("DOMContentLoaded", pollJob);

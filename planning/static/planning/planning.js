@@ -2,17 +2,8 @@
 (function () {
   "use strict";
 
-  function readJSON(id) {
-    var el = document.getElementById(id);
-    if (!el) return null;
-    var v = JSON.parse(el.textContent);
-    return typeof v === "string" ? JSON.parse(v) : v;
-  }
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var readJSON = gridwork.readJSON;
+  var esc = gridwork.esc;
   function csrf() {
     var el = document.querySelector("[name=csrfmiddlewaretoken]");
     return el ? el.value : "";
