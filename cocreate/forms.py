@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cocreate.models import Decision, Need, Satisfaction
 
@@ -78,3 +79,17 @@ class AgendaForm(forms.Form):
         self.fields["agenda"].queryset = Need.objects.filter(community=c).exclude(status__in=["done", "declined"])
         self.fields["households"].queryset = Household.objects.filter(community=c).select_related("building")
         self.fields["households"].label_from_instance = lambda h: h.door_plate or str(h.pk)
+
+
+class MediationStepForm(forms.Form):
+    """One step of a mediation: a session, the agreement (with photos of the signed paper) or a follow-up visit."""
+
+    STEPS = [
+        ("session", pgettext_lazy("mediation", "session")),
+        ("agreement", _("agreement reached")),
+        ("failed", _("no agreement")),
+        ("followup", _("follow-up visit")),
+    ]
+    step = forms.ChoiceField(choices=STEPS, widget=forms.HiddenInput)
+    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -2,9 +2,14 @@
 
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 
-from cocreate.models import Mediation
+from accounts import policy
+from cocreate.models import FollowUp, Mediation, MediationPhoto, MediationSession
 
 
 def figures(queryset):
@@ -24,3 +29,35 @@ def figures(queryset):
         )
         .order_by("community__name")
     )
+
+
+def record_step(mediation, user, step, on, note, photos=()):
+    """A session, the agreement (text and photos of the signed paper), no agreement, or a follow-up visit; by the
+    mediators of the community or the parties' grid worker."""
+    from cases.photos import clean_photos
+
+    if not policy.allows(user, "change", mediation):
+        raise PermissionDenied(policy.denied_message("change", mediation))
+    if on > timezone.localdate():
+        raise ValidationError({"on": gettext("The date is still to come.")})
+    if on < mediation.received_on:
+        raise ValidationError({"on": gettext("The date is before the dispute was received.")})
+    images = clean_photos(photos)
+    with transaction.atomic():
+        if step == "session":
+            MediationSession.objects.create(mediation=mediation, held_on=on, mediator=user, note=note)
+            if mediation.status == Mediation.Status.RECEIVED:
+                Mediation.objects.filter(pk=mediation.pk).update(status=Mediation.Status.MEDIATING)
+        elif step == "agreement":
+            Mediation.objects.filter(pk=mediation.pk).update(
+                status=Mediation.Status.AGREED, agreed_on=on, agreement=note
+            )
+            for image in images:
+                MediationPhoto.objects.create(mediation=mediation, image=image)
+        elif step == "failed":
+            Mediation.objects.filter(pk=mediation.pk).update(status=Mediation.Status.FAILED)
+            MediationSession.objects.create(mediation=mediation, held_on=on, mediator=user, note=note)
+        elif step == "followup":
+            FollowUp.objects.create(mediation=mediation, on=on, by=user, note=note)
+        else:
+            raise ValidationError({"step": gettext("Unknown step.")})

@@ -416,6 +416,18 @@ def mediations(request):
 @login_required
 def mediation_detail(request, pk):
     m = _get(request, Mediation, pk)
+    form = forms.MediationStepForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                mediation.record_step(m, request.user, d["step"], d["on"], d["note"], request.FILES.getlist("photos"))
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Recorded."))
+                return redirect("cocreate:mediation", pk=m.pk)
+        m.refresh_from_db()
     return render(
         request,
         "cocreate/mediation.html",
@@ -424,5 +436,7 @@ def mediation_detail(request, pk):
             "parties": m.parties.all(),
             "sessions": m.sessions.select_related("mediator"),
             "follow_ups": m.follow_ups.select_related("by"),
+            "form": form,
+            "photos": list(m.photos.all()),
         },
     )

@@ -99,3 +99,26 @@ def test_figures_per_community(scene):
     Mediation.objects.create(subject="噪音", description="y", location=point(700, 300), received_on=date(2026, 11, 1))
     (row,) = figures(Mediation.objects.all())
     assert (row["received"], row["mediated"], row["agreed"], row["within_30"]) == (3, 1, 2, 1)
+
+
+def test_mediators_record_sessions_the_agreement_with_photos_and_follow_ups_on_the_page(client, scene):
+    from cases.tests.factories import jpeg
+    from cocreate.models import FollowUp, MediationPhoto
+
+    m = scene["mediation"]
+    url = reverse("cocreate:mediation", args=[m.pk])
+    client.force_login(scene["mediator"])
+    future = client.post(url, {"step": "session", "on": "2099-01-01", "note": "x"})
+    assert future.status_code == 200 and "still to come" in future.content.decode()
+    client.post(url, {"step": "session", "on": "2026-10-03", "note": "首次调解"})
+    m.refresh_from_db()
+    assert m.status == "mediating" and m.sessions.get().mediator == scene["mediator"]
+    client.post(url, {"step": "agreement", "on": "2026-10-10", "note": "楼上修管，费用各半", "photos": [jpeg()]})
+    client.force_login(scene["worker"])  # the parties' grid worker visits afterwards
+    client.post(url, {"step": "followup", "on": "2026-10-20", "note": "已修好"})
+    m.refresh_from_db()
+    assert (m.status, str(m.agreed_on), m.agreement) == ("agreed", "2026-10-10", "楼上修管，费用各半")
+    assert MediationPhoto.objects.filter(mediation=m).count() == 1 and FollowUp.objects.get().by == scene["worker"]
+    client.force_login(scene["manager"])  # not a mediator
+    assert client.post(url, {"step": "followup", "on": "2026-10-21", "note": "x"}).status_code == 404
+    assert FollowUp.objects.count() == 1
