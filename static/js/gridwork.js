@@ -5,12 +5,18 @@
 (function () {
   "use strict";
 
-  /* Page data from json_script (a JSON text given as a string is read once more: GeoJSON from a view). */
+  /* Page data from json_script. A JSON text given as a string (GeoJSON from a view, "null" for nothing) is read
+     once more; any other string stays as it is. */
   function readJSON(id) {
     var el = document.getElementById(id);
     if (!el) return null;
     var value = JSON.parse(el.textContent);
-    return typeof value === "string" && /^\s*[\[{]/.test(value) ? JSON.parse(value) : value;
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch (e) {
+      return value;
+    }
   }
 
   function fetchJSON(url) {
