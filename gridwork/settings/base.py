@@ -268,6 +268,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "common.renderers.GeoJSONRenderer",
     ],
+    # An unknown ?format= is a 400 that names the formats on offer.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.renderers.ContentNegotiation",
     "PAGE_SIZE": 100,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # Bad query parameters are 400s naming the parameter; refused deletes are 409s naming what refers.
