@@ -140,17 +140,13 @@ def grants_of(user) -> Grants:
     # grants nothing.
     grants = [g for g in grants if g.level or g.household or g.department]
     from django.apps import apps
-    from django.utils import timezone
 
     Community = apps.get_model("grids", "Community")
-    GridAssignment = apps.get_model("grids", "GridAssignment")
     grants += [
         Grant(Role.MANAGER, community=pk) for pk in Community.objects.filter(managers=user).values_list("pk", flat=True)
     ]
     # A grid worker holds the cells assigned to them today (the assignment history says who held what when).
-    today = timezone.localdate()
-    cells = GridAssignment.objects.filter(worker=user).active_on(today).values_list("cell", flat=True)
-    grants += [Grant(Role.WORKER, cell=pk) for pk in cells]
+    grants += [Grant(Role.WORKER, cell=pk) for pk in worker_cells(user)]
     result = Grants(
         user=user,
         admin=admin,
@@ -282,6 +278,24 @@ def department_handlers(department):
         get_user_model()
         .objects.filter(memberships__role=Role.HANDLER, memberships__department=department, is_active=True)
         .distinct()
+    )
+
+
+def worker_cells(user):
+    """Ids of the grid cells the user holds today as a grid worker, as a lazy query (usable as a subquery)."""
+    from django.apps import apps
+    from django.utils import timezone
+
+    GridAssignment = apps.get_model("grids", "GridAssignment")
+    return GridAssignment.objects.filter(worker=user).active_on(timezone.localdate()).values_list("cell", flat=True)
+
+
+def handled_departments(user):
+    """The departments the user acts for with the handler role, as a lazy query of names (usable as a subquery)."""
+    return (
+        Membership.objects.filter(user=user, role=Role.HANDLER)
+        .exclude(department="")
+        .values_list("department", flat=True)
     )
 
 

@@ -97,19 +97,15 @@ def weekly_figures(campaign):
 
 def weekly_report(campaign, rows):
     """The weekly progress report as a workbook: cells × weeks (found / closed) and totals per week."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from common import xlsx
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = gettext("By cell and week")[:31]
-    ws.append([campaign.name, f"{campaign.start} – {campaign.end}"])
-    ws["A1"].font = Font(bold=True)
-    ws.append([gettext("Grid cell"), gettext("Week from"), gettext("Cases found"), gettext("Closed")])
+    wb, ws = xlsx.workbook(gettext("By cell and week"))
+    xlsx.header(ws, [campaign.name, f"{campaign.start} – {campaign.end}"])
+    xlsx.header(ws, [gettext("Grid cell"), gettext("Week from"), gettext("Cases found"), gettext("Closed")])
     for _cell_id, code, week, found, closed in rows:
         ws.append([code, week.isoformat(), found, closed])
-    totals = wb.create_sheet(gettext("By week")[:31])
-    totals.append([gettext("Week from"), gettext("Cases found"), gettext("Closed"), gettext("Closed (%)")])
+    totals = xlsx.sheet(wb, gettext("By week"))
+    xlsx.header(totals, [gettext("Week from"), gettext("Cases found"), gettext("Closed"), gettext("Closed (%)")])
     by_week = {}
     for _cell_id, _code, week, found, closed in rows:
         f, c = by_week.get(week, (0, 0))

@@ -5,8 +5,8 @@
     ws.append([...])
     return download(wb, "coverage-420199001001.xlsx")
 
-Used by the dashboard export (cogov/export.py), the responsibility coverage report and the co-creation campaign
-report; layers/export.py writes the entity and layer exports with the same openpyxl calls.
+Used by the dashboard export (cogov/export.py), the responsibility coverage report, the co-creation campaign
+report and the entity and layer exports (layers/export.py).
 """
 
 from django.http import HttpResponse

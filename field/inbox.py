@@ -20,18 +20,14 @@ TO_HANDLE = (State.DISPATCHED, State.IN_PROGRESS)
 
 def my_cells(user):
     """Ids of the grid cells the user holds today as a grid worker (accounts.policy's grants)."""
-    return sorted({g.cell for g in policy.grants_of(user).grants if g.cell and g.role == "worker"})
+    return sorted(policy.worker_cells(user))
 
 
 def waiting_q(user):
     """Q of the cases waiting for the user: to verify in their cells, to handle as their handler. One SQL
     condition with subqueries (the badge counts it in one query)."""
-    from accounts.models import Membership
-    from grids.models import GridAssignment
-
-    today = timezone.localdate()
-    cells = GridAssignment.objects.active_on(today).filter(worker=user).values("cell")
-    departments = Membership.objects.filter(user=user, role="handler").exclude(department="").values("department")
+    cells = policy.worker_cells(user)
+    departments = policy.handled_departments(user)
     return Q(state=State.HANDLED, cell__in=cells) | Q(state__in=TO_HANDLE) & (
         Q(handler_user=user)
         | Q(handler_party__user=user)

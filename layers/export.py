@@ -16,8 +16,8 @@ from django.contrib.gis.db.models.functions import Transform
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 
+from common import xlsx
 from layers.readers import LayerFileError, parse_crs
 
 FORMATS = {
@@ -62,10 +62,8 @@ def export_response(*, name, fmt, srid, columns, rows):
             out.writerow([pk, *[plain(v) for v in values], geom.wkt if geom else "", f"EPSG:{srid}"])
         body = ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM lets spreadsheet programs see UTF-8
     elif fmt == "xlsx":
-        wb = Workbook()
-        ws = wb.active
-        ws.title = name[:31]
-        ws.append([*header, "wkt", f"EPSG:{srid}"])
+        wb, ws = xlsx.workbook(name)
+        xlsx.header(ws, [*header, "wkt", f"EPSG:{srid}"])
         for pk, geom, values in rows:
             ws.append([pk, *[plain(v) for v in values], geom.wkt if geom else ""])
         buf = io.BytesIO()
