@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import STORAGE_SRID, to_metric, validate_geometry
-from common.masking import mask_name, mask_phone
+from common.masking import Masked, mask_name, mask_phone
 from common.models import CodeManager, Localised, TimeStampedModel  # Localised: named by migrations
 from common.validators import validate_phone
 
@@ -419,7 +419,7 @@ class DateRange(Func):
     output_field = DateRangeField()
 
 
-class Adoption(TimeStampedModel):
+class Adoption(Masked, TimeStampedModel):
     """认领/认养: a household or an organisation looks after an asset for a period, under an agreement."""
 
     class Status(models.TextChoices):
@@ -477,9 +477,6 @@ class Adoption(TimeStampedModel):
 
     def __str__(self):
         return f"{self.asset.name} · {self.start}–{self.end}"
-
-    def masked(self, field):
-        return self.PERSONAL_FIELDS[field](getattr(self, field))
 
     def clean(self):
         super().clean()

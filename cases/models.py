@@ -15,7 +15,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import validate_geometry
-from common.masking import mask_name, mask_phone
+from common.masking import Masked, mask_name, mask_phone
 from common.models import CodeManager, Localised, TimeStampedModel  # Localised: named by migrations
 from common.validators import validate_phone
 
@@ -156,7 +156,7 @@ class CaseQuerySet(models.QuerySet):
         )
 
 
-class Case(TimeStampedModel):
+class Case(Masked, TimeStampedModel):
     class Kind(models.TextChoices):
         PROBLEM = "problem", _("a problem (大事小事我来提)")
         HELP = "help", _("a request for help (急事难事我来帮)")
@@ -285,9 +285,6 @@ class Case(TimeStampedModel):
     def number(self):
         """The long case number: report date (local) and the id in six digits, e.g. 20261130001234."""
         return f"{timezone.localtime(self.created_at):%Y%m%d}{self.pk:06d}" if self.pk and self.created_at else ""
-
-    def masked(self, field):
-        return self.PERSONAL_FIELDS[field](getattr(self, field))
 
     @property
     def verified(self):

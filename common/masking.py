@@ -38,3 +38,13 @@ def mask_any(value):
     if digits.isdigit():
         return mask_phone(s)
     return mask_name(s)
+
+
+class Masked:
+    """Mixin of models that hold personal data: PERSONAL_FIELDS maps each such field to its mask function, and
+    masked(field) gives the value as pages may show it."""
+
+    PERSONAL_FIELDS = {}
+
+    def masked(self, field):
+        return self.PERSONAL_FIELDS[field](getattr(self, field))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.geometry import as_multipolygon, validate_geometry
-from common.masking import mask_id_number, mask_name, mask_phone
+from common.masking import Masked, mask_id_number, mask_name, mask_phone
 from common.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
 from common.validators import validate_3_digits, validate_6_digits, validate_id_number, validate_phone
 
@@ -330,7 +330,7 @@ class Building(SoftDeleteModel, TimeStampedModel):
         self.refresh_from_db(fields=["cell", "community"])
 
 
-class Household(SoftDeleteModel, TimeStampedModel):
+class Household(Masked, SoftDeleteModel, TimeStampedModel):
     """户: the register a grid worker keeps. Head's name, phone and ID number are personal data."""
 
     class Status(models.TextChoices):
@@ -420,9 +420,6 @@ class Household(SoftDeleteModel, TimeStampedModel):
     def door_plate(self):
         parts = [str(self.building) if self.building_id else "", self.unit, self.room]
         return "-".join(p for p in parts if p) or self.address
-
-    def masked(self, field):
-        return self.PERSONAL_FIELDS[field](getattr(self, field))
 
     def clean(self):
         super().clean()
