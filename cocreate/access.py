@@ -9,15 +9,18 @@ to anybody else.
 
 from django.db.models import Q
 
-from accounts.policy import PUBLIC_READ, Place, register
+from accounts.policy import PUBLIC_READ, Place, register, worker_cells
 from cocreate import models as m
 
 
 def mediation_owner(prefix=""):
+    """The community's mediators, and whoever holds the dispute's grid cell today (not whoever held it when the
+    dispute was filed: a worker who handed the cell on loses the mediation with it)."""
+
     def rule(user, action):
         if action not in ("view", "change", "add"):
             return None
-        return Q(**{f"{prefix}community__mediators__user": user}) | Q(**{f"{prefix}grid_worker": user})
+        return Q(**{f"{prefix}community__mediators__user": user}) | Q(**{f"{prefix}cell__in": worker_cells(user)})
 
     return rule
 

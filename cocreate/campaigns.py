@@ -50,7 +50,10 @@ def record_finding(campaign, user, *, category, description, location, checklist
                 source="campaign",
             )
         )
-        return Finding.objects.create(campaign=campaign, case=case, checklist_item=checklist_item, recorded_by=user)
+        # The finding sits where its case does: a cell of the campaign outside the user's area is refused, and the
+        # case goes with it (one transaction).
+        finding = Finding(campaign=campaign, case=case, checklist_item=checklist_item, recorded_by=user)
+        return policy.save_checked(user, "add", lambda: (finding.save(), finding)[1])
 
 
 WEEKLY_SQL = """

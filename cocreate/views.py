@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from cocreate import campaigns, contributions, evaluation, forms, mediation, services
 from cocreate.models import Campaign, Decision, Finding, Mediation, Meeting, Need, Satisfaction
+from common import xlsx
 from grids.models import Community
 
 
@@ -328,18 +329,18 @@ def campaign_detail(request, pk):
     fmt = request.GET.get("format")
     weeks = campaigns.weekly_figures(campaign)
     if fmt == "xlsx":
-        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
-        campaigns.weekly_report(campaign, weeks).save(response)
-        return response
+        return xlsx.download(campaigns.weekly_report(campaign, weeks), f"campaign-{campaign.pk}.xlsx")
     from django.db.models import Prefetch
 
     from cases.models import CasePhoto
 
+    # The findings the reader may see (a worker sees those in their cells; the figures above are counts only).
     findings = list(
-        campaign.findings.select_related("case", "case__category", "case__cell").prefetch_related(
-            Prefetch("case__photos", queryset=CasePhoto.objects.select_related("event").order_by("id"))
-        )[:200]
+        policy.scope(request.user, "view", campaign.findings.all())
+        .select_related("case", "case__category", "case__cell")
+        .prefetch_related(Prefetch("case__photos", queryset=CasePhoto.objects.select_related("event").order_by("id")))[
+            :200
+        ]
     )
     for f in findings:
         photos = list(f.case.photos.all())
@@ -390,6 +391,8 @@ def campaign_finding(request, pk):
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
+        except PermissionDenied as exc:  # a place of the campaign outside the user's cells: nothing was kept
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Finding recorded as case %(id)s.") % {"id": finding.case_id})
             return redirect("cocreate:campaign-finding", pk=campaign.pk)

@@ -69,11 +69,25 @@ def test_findings_outside_the_zone_the_period_or_the_checklist_are_refused(scene
     assert not Finding.objects.exists() and not Case.objects.exists()
 
 
+def test_a_worker_records_and_reads_findings_in_their_own_cells_only(client, scene):
+    with pytest.raises(PermissionDenied):
+        record(scene, x=700)  # the east cell of the campaign is not the worker's
+    assert not Finding.objects.exists() and not Case.objects.exists()
+    mine, theirs = record(scene, x=100), record(scene, x=700, user=scene["manager"])
+    client.force_login(scene["worker"])
+    page = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk]))
+    shown = [f.pk for f in page.context["findings"]]
+    assert shown == [mine.pk] and theirs.pk not in shown
+    client.force_login(scene["manager"])
+    page = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk]))
+    assert {f.pk for f in page.context["findings"]} == {mine.pk, theirs.pk}
+
+
 def test_cases_found_and_closed_per_cell_and_week(scene):
     now = timezone.now()
     rows = []
     for x, days_ago, closed in ((100, 0, False), (200, 0, True), (700, 0, False), (300, 8, True)):
-        f = record(scene, x=x)
+        f = record(scene, x=x, user=scene["manager"] if x > 500 else None)
         Case.objects.filter(pk=f.case_id).update(
             created_at=now - timedelta(days=days_ago), state=State.CLOSED if closed else State.REPORTED
         )

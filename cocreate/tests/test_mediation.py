@@ -66,6 +66,22 @@ def test_a_worker_of_another_cell_and_staff_elsewhere_do_not_read_it(client, sce
         assert SUBJECT not in client.get(reverse("api:mediation-list")).content.decode()
 
 
+def test_the_mediation_goes_with_the_cell_when_it_changes_hands(client, scene, django_user_model):
+    from django.utils import timezone
+
+    from grids.models import GridAssignment
+
+    today = timezone.localdate()
+    GridAssignment.objects.filter(cell=scene["west"], worker=scene["worker"]).update(end=today - timedelta(days=1))
+    successor = django_user_model.objects.create_user("west_successor")
+    GridAssignment.objects.create(cell=scene["west"], worker=successor, start=today)
+    url = reverse("cocreate:mediation", args=[scene["mediation"].pk])
+    client.force_login(scene["worker"])
+    assert client.get(url).status_code == 404
+    client.force_login(successor)
+    assert client.get(url).status_code == 200
+
+
 def test_it_is_on_no_public_surface(client, scene, django_user_model):
     public = [
         reverse("open311-requests", kwargs={"fmt": "json"}),
