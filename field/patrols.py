@@ -11,10 +11,11 @@ from django.contrib.gis.db.models.aggregates import Union
 from django.contrib.gis.db.models.functions import GeoFunc, Intersection, Length, Transform
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, FloatField, Subquery, Sum, Value
+from django.db.models import Count, Exists, FloatField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from common.geometry import metric_srid_for, to_metric
 from field.models import Patrol
 
@@ -46,6 +47,10 @@ def record(worker, client_id, started_at, ended_at, walking_seconds, track):
         with transaction.atomic():
             patrol.save()
             place(patrol)
+            # The cell the track was placed in must be within the walker's area (a track through somebody else's
+            # cells would count in their figures); a refusal undoes the save.
+            patrol.refresh_from_db()
+            policy.require(worker, "add", patrol)
     except IntegrityError:
         existing = Patrol.objects.filter(client_id=client_id, worker=worker).first()
         if existing is None:
@@ -56,14 +61,16 @@ def record(worker, client_id, started_at, ended_at, walking_seconds, track):
 
 
 def place(patrol):
-    """The patrol's length (spheroid, metres) and its cell (the one its track runs through longest), in SQL."""
+    """The patrol's length (spheroid, metres) and its cell: of the cells its track runs through, one the walker
+    holds today if any (a walk along a border is theirs), else the one it runs through longest; in SQL."""
     from grids.models import GridCell
 
     walked = Value(patrol.track, output_field=GeometryField(srid=4326))
+    own = Exists(policy.worker_cells(patrol.worker).filter(cell=OuterRef("pk")))
     longest = (
         GridCell.objects.filter(boundary__intersects=patrol.track)
-        .annotate(run=Length(Intersection("boundary", walked)))
-        .order_by("-run", "pk")
+        .annotate(run=Length(Intersection("boundary", walked)), own=own)
+        .order_by("-own", "-run", "pk")
         .values("pk")[:1]
     )
     Patrol.objects.filter(pk=patrol.pk).update(length_m=Length("track"), cell=Subquery(longest))

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import LineString, MultiLineString
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 
@@ -75,6 +76,15 @@ def test_a_track_along_a_cell_border_counts_on_both_sides(scene):
         assert figures["km"] == pytest.approx(0.2, abs=0.01)
         assert figures["covered_m"] == pytest.approx(30, abs=0.5)  # the 30 m of road next to the border
         assert figures["coverage"] == pytest.approx(30 / 500, abs=0.002)
+
+
+def test_a_track_only_through_another_worker_s_cell_is_refused_and_not_kept(scene):
+    with pytest.raises(PermissionDenied):
+        walk(scene["worker"], ((600, 100), (900, 100)))  # wholly in the east cell, which the worker does not hold
+    assert not Patrol.objects.exists()
+    # mostly in the east cell but also in the worker's own: theirs
+    patrol = walk(scene["worker"], ((450, 100), (900, 100)))
+    assert patrol.cell == scene["west"]
 
 
 def test_a_cell_without_street_segments_has_no_coverage_figure(scene):
