@@ -23,7 +23,7 @@ Actions are "view", "add", "change", "delete" (the model's own permissions) or a
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -141,12 +141,13 @@ def grants_of(user) -> Grants:
     grants = [g for g in grants if g.level or g.household or g.department]
     from django.apps import apps
 
+    # Who may reach what is read on the primary, also in a request whose other reads go to a replica: a manager
+    # removed a moment ago, or an assignment just ended, must not reach on while the standby catches up.
     Community = apps.get_model("grids", "Community")
-    grants += [
-        Grant(Role.MANAGER, community=pk) for pk in Community.objects.filter(managers=user).values_list("pk", flat=True)
-    ]
+    managed = Community.objects.using(DEFAULT_DB_ALIAS).filter(managers=user).values_list("pk", flat=True)
+    grants += [Grant(Role.MANAGER, community=pk) for pk in managed]
     # A grid worker holds the cells assigned to them today (the assignment history says who held what when).
-    grants += [Grant(Role.WORKER, cell=pk) for pk in worker_cells(user)]
+    grants += [Grant(Role.WORKER, cell=pk) for pk in worker_cells(user).using(DEFAULT_DB_ALIAS)]
     result = Grants(
         user=user,
         admin=admin,

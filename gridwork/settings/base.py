@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything that differs is read from the environment."""
 
+import math
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -137,11 +138,14 @@ if env("DATABASE_REPLICA_URL"):
         "connect_timeout": int(env("GRIDWORK_REPLICA_CONNECT_TIMEOUT_S", "2")),
     }
 DATABASE_ROUTERS = ["gridwork.replica.ReplicaRouter"]
+_REPLICA_MAX_LAG_S = float(env("GRIDWORK_REPLICA_MAX_LAG_S", "10"))
+_REPLICA_CHECK_S = float(env("GRIDWORK_REPLICA_CHECK_S", "1"))
 REPLICA = {
-    "MAX_LAG_S": float(env("GRIDWORK_REPLICA_MAX_LAG_S", "10")),
-    # As long as the lag allowed: a client that wrote reads its write wherever its next reads go.
-    "PIN_S": int(float(env("GRIDWORK_REPLICA_PIN_S", env("GRIDWORK_REPLICA_MAX_LAG_S", "10")))),
-    "CHECK_S": float(env("GRIDWORK_REPLICA_CHECK_S", "1")),
+    "MAX_LAG_S": _REPLICA_MAX_LAG_S,
+    # Longer than the lag allowed plus the age of a lag probe: a client that wrote reads its write wherever its next
+    # reads go.
+    "PIN_S": int(env("GRIDWORK_REPLICA_PIN_S", str(math.ceil(_REPLICA_MAX_LAG_S + _REPLICA_CHECK_S) + 1))),
+    "CHECK_S": _REPLICA_CHECK_S,
     "RETRY_S": float(env("GRIDWORK_REPLICA_RETRY_S", "5")),
     # URL names (shell patterns) of the read-only work: public facility map and its API, vector and raster tiles,
     # Open311 reads, OGC API reads, dashboard figures and exports. Only their GET and HEAD requests.
