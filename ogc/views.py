@@ -546,7 +546,7 @@ class Item(OgcView):
     def get(self, request, collection_id, fid):
         collection, obj = self.lookup(request, collection_id, fid)
         srid, flip = crs.parse(request.GET, "crs")
-        qs = collection.model._default_manager.filter(pk=obj.pk)
+        qs = collection.queryset().filter(pk=obj.pk)  # with the collection's own figures (e.g. households per cell)
         rows = list(page_rows(collection, qs, srid, flip, 0, 1))
         feature = json.loads(features_json(collection, rows)[0])
         feature["links"] = [

@@ -115,6 +115,9 @@ def test_staff_layers_follow_the_area_policy(client, city):
         (city["a1"].code, 2)
     ]
     assert "head_name" not in json.dumps(counts) and "13800000001" not in json.dumps(counts)
+    one_id = counts["features"][0]["id"]
+    _a, one = get_json(worker, f"/ogc/collections/cell-households/items/{one_id}")
+    assert (one["properties"]["code"], one["properties"]["households"]) == (city["a1"].code, 2)
 
 
 def feature(geom, **props):
