@@ -5,6 +5,7 @@ from io import BytesIO
 from auditlog.models import LogEntry
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.contrib.auth.views import LoginView as BaseLoginView
+from django.contrib.auth.views import LogoutView as BaseLogoutView
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -26,6 +27,17 @@ class LoginView(BaseLoginView):
         response = super().form_valid(form)
         if form.otp_device is not None:
             otp_login(self.request, form.otp_device)
+        return response
+
+
+class LogoutView(BaseLogoutView):
+    """Signing out also clears what this site kept in the browser: the field workspace's offline copies (the
+    worker's cases and cells) and its queue must not be read by the next person on a shared phone. The workspace
+    asks before signing out while reports still wait to be sent."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
         return response
 
 

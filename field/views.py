@@ -75,6 +75,7 @@ def workspace(request):
             "reportPage": reverse("cases:report"),
             "workspace": reverse("field:workspace"),
             "patrol": reverse("field:api-patrol"),
+            "logout": reverse("logout"),
         },
         "categories": categories_for(request.user),
         "tiles": tiles(),
@@ -123,6 +124,7 @@ def workspace(request):
         "idle": _("No patrol under way."),
         "patrol": _("Patrol"),
         "tooShort": _("Nothing was recorded: a patrol needs a track of at least two points."),
+        "logoutPending": _("%(count)s items have not been sent yet and are lost if you sign out now. Sign out?"),
     }
     context = {
         "config": config,

@@ -29,6 +29,15 @@ def test_correct_password_logs_in_and_the_session_expires(client, boss, settings
     assert client.session.get_expire_at_browser_close()
 
 
+def test_signing_out_clears_what_the_site_kept_in_the_browser(client, boss):
+    """A shared phone: the field workspace's offline copies and queue go with the session."""
+    client.force_login(boss)
+    resp = client.post("/accounts/logout/")
+    assert resp.status_code in (200, 302)
+    assert resp["Clear-Site-Data"] == '"cache", "storage"'
+    assert "_auth_user_id" not in client.session
+
+
 def test_repeated_failures_lock_the_account_even_for_the_right_password(client, boss, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert attempt(client, "wrong-password").status_code == 200

@@ -630,6 +630,21 @@
   showPatrol();
   if (patrol && patrol.state === "walking") watch();
 
+  // Signing out clears what the site kept on the phone (Clear-Site-Data), the queue included: ask first while
+  // reports still wait to be sent.
+  Array.prototype.forEach.call(document.querySelectorAll("form[action='" + cfg.urls.logout + "']"), function (form) {
+    form.addEventListener("submit", function (ev) {
+      if (form.dataset.confirmed) return;
+      ev.preventDefault();
+      dbp.then(function (db) { return db.count("queue"); }).then(function (n) {
+        if (!n || window.confirm(W.logoutPending.replace("%(count)s", String(n)))) {
+          form.dataset.confirmed = "1";
+          form.submit();
+        }
+      });
+    });
+  });
+
   renderCategories();
   showNet();
   showQueue().then(function () { return loadData(); }).then(function () { flush(); });
