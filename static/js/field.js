@@ -8,17 +8,10 @@
 (function () {
   "use strict";
 
-  function readJSON(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
+  var readJSON = window.gridwork.readJSON;
+  var esc = window.gridwork.esc;
   function $(id) {
     return document.getElementById(id);
-  }
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
   }
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();

@@ -2,10 +2,7 @@
 (function () {
   "use strict";
 
-  function readJSON(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
+  var readJSON = window.gridwork.readJSON;
 
   function pointMap(map) {
     var t = readJSON("cocreate-i18n") || {};

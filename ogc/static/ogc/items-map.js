@@ -6,10 +6,7 @@
   var PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf", "#393b79", "#637939"];
 
-  function readJSON(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
+  var readJSON = window.gridwork.readJSON;
 
   function itemsMap(map) {
     var features = readJSON("ogc-features") || [];
