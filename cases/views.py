@@ -27,16 +27,10 @@ from common.ratelimit import public_write
 MAX_FEATURES = 3000
 
 
-# Who may see which cases is decided in cases/access.py (with accounts.policy); the old names stay for callers.
-can_view_all = access.may_open_staff_pages
-visible_cases = access.visible_cases
-case_visible = access.case_visible
-
-
 def staff_cases(request, form):
     """The staff pages' cases: the filter's (FilterForm.for_query: open ones unless a state is asked for), narrowed
     to what the user reads."""
-    return visible_cases(request.user, form.filter(Case.objects.all()))
+    return access.visible_cases(request.user, form.filter(Case.objects.all()))
 
 
 def grouped_categories():
@@ -120,7 +114,9 @@ def nearby(request):
     found = services.possible_duplicates(point, category)
     # Descriptions only of the cases this user may open.
     case_ids_readable = set(
-        visible_cases(request.user, Case.objects.filter(pk__in=[c.pk for c in found])).values_list("pk", flat=True)
+        access.visible_cases(request.user, Case.objects.filter(pk__in=[c.pk for c in found])).values_list(
+            "pk", flat=True
+        )
     )
     srid = metric_srid(point.x, point.y)
     here = point.transform(srid, clone=True)
@@ -191,7 +187,7 @@ def track(request, token):
 def staff_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not can_view_all(request.user):
+        if not access.may_open_staff_pages(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -268,7 +264,7 @@ def heat(request):
 @staff_required
 def overdue(request):
     now = timezone.now()
-    qs = visible_cases(request.user, Case.objects.overdue(now)).select_related(
+    qs = access.visible_cases(request.user, Case.objects.overdue(now)).select_related(
         "category", "cell", "handler_party", "handler_user"
     )
     page = Paginator(qs.order_by("deadline_at"), 50).get_page(request.GET.get("page"))
@@ -278,7 +274,7 @@ def overdue(request):
 
 @staff_required
 def stats(request):
-    visible = visible_cases(request.user)  # the figures of the cases this user reads, not the whole city's
+    visible = access.visible_cases(request.user)  # the figures of the cases this user reads, not the whole city's
     tables = [
         (_("By grid cell"), "grid", services.on_time_rates("grid", visible)),
         (_("By grid worker"), "worker", services.on_time_rates("worker", visible)),
@@ -296,7 +292,7 @@ def detail(request, pk):
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.get_full_path())
-    if not case_visible(request.user, case):
+    if not access.case_visible(request.user, case):
         raise PermissionDenied
     actions = workflow.allowed_actions(case, request.user)
     suggestion = routing.suggest(case) if any(t.needs_handler for t in actions) else None
@@ -337,7 +333,7 @@ def deed_households(user, case):
 @login_required
 def act(request, pk, action):
     case = get_object_or_404(Case, pk=pk)
-    if not case_visible(request.user, case):
+    if not access.case_visible(request.user, case):
         raise PermissionDenied
     handler = None
     if action == "dispatch":
@@ -375,7 +371,7 @@ def act(request, pk, action):
 def photo(request, pk):
     """A case photo, for people who may see the case."""
     p = get_object_or_404(CasePhoto.objects.select_related("case"), pk=pk)
-    if not case_visible(request.user, p.case):
+    if not access.case_visible(request.user, p.case):
         raise Http404
     return FileResponse(p.image.open("rb"), content_type="image/jpeg")
 

@@ -17,8 +17,8 @@ from rest_framework.views import APIView
 
 from accounts import policy
 from cases import services, workflow
+from cases.access import may_open_staff_pages
 from cases.models import Case, State
-from cases.views import can_view_all
 from field import inbox
 from field.models import Patrol
 
@@ -27,7 +27,7 @@ class FieldStaff(permissions.BasePermission):
     """Signed-in staff who read cases (grid workers, handlers, dispatchers, managers)."""
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and can_view_all(request.user))
+        return bool(request.user and request.user.is_authenticated and may_open_staff_pages(request.user))
 
 
 class ReportIn(serializers.Serializer):

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts import policy
+from cases.access import may_open_staff_pages
 from cases.models import Category
-from cases.views import can_view_all
 from common.params import ParamError
 from field import inbox
 
@@ -30,7 +30,7 @@ def field_staff_required(view):
 
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not can_view_all(request.user):
+        if not may_open_staff_pages(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -28,10 +28,10 @@ class Links:
 
     @cached_property
     def cases(self):
-        """The staff pages of cases (cases.views.staff_required)."""
-        from cases.views import can_view_all
+        """The staff pages of cases (cases.views.staff_required): cases.access.may_open_staff_pages."""
+        from cases.access import may_open_staff_pages
 
-        return can_view_all(self.user)
+        return may_open_staff_pages(self.user)
 
     @cached_property
     def field(self):
