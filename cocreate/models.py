@@ -588,15 +588,6 @@ class Mediation(TimeStampedModel):
         related_name="mediations",
         verbose_name=_("grid cell"),
     )
-    grid_worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="cell_mediations",
-        verbose_name=_("grid worker"),
-    )
     agreement = models.TextField(
         pgettext_lazy("mediation", "agreement"), blank=True, validators=[MaxLengthValidator(5000)]
     )
@@ -619,14 +610,26 @@ class Mediation(TimeStampedModel):
             raise ValidationError({"agreed_on": gettext("The agreement is dated before the dispute was received.")})
 
     def save(self, *args, **kwargs):
-        """Community, cell and the cell's grid worker (who reads the mediation with the mediators) from the place."""
+        """Community and cell from the place. Who holds the cell is read from the assignments when asked (see
+        cell_workers): the worker who reads the mediation is whoever holds the cell today."""
         if self.community_id is None:
             place_point(self)
-        if self.grid_worker_id is None and self.cell_id is not None:
-            from cases.services import primary_worker_id
-
-            self.grid_worker_id = primary_worker_id(self.cell)
         super().save(*args, **kwargs)
+
+    def cell_workers(self, day=None):
+        """The assignments of the dispute's cell on `day` (today by default): the primary worker first, then the
+        helpers (all of them read the mediation, as accounts.policy.worker_cells says)."""
+        from grids.models import GridAssignment
+
+        if self.cell_id is None:
+            return []
+        assignments = (
+            GridAssignment.objects.active_on(day or timezone.localdate())
+            .filter(cell_id=self.cell_id)
+            .select_related("worker")
+            .order_by("start", "pk")
+        )
+        return sorted(assignments, key=lambda a: a.role != GridAssignment.Role.PRIMARY)
 
 
 class MediationSession(models.Model):

@@ -14,14 +14,8 @@ from accounts import policy
 from cocreate import campaigns, contributions, evaluation, forms, mediation, services
 from cocreate.models import Campaign, Decision, Finding, Mediation, Meeting, Need, Satisfaction
 from common import xlsx
+from common.errors import add_to_form
 from grids.models import Community
-
-
-def _errors_to_form(form, exc):
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
-    for field, errs in items:
-        for e in errs:
-            form.add_error(field if field in form.fields else None, e)
 
 
 def _get(request, model, pk, action="view", queryset=None):
@@ -93,7 +87,7 @@ def need_new(request):
                 photos=request.FILES.getlist("photos"),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Thank you: your need is on the community's list."))
             return redirect("cocreate:needs", pk=need.community_id)
@@ -135,7 +129,7 @@ def meeting_detail(request, pk):
                     category=d["category"],
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("The decision is recorded."))
                 return redirect("cocreate:meeting", pk=meeting.pk)
@@ -173,7 +167,7 @@ def meeting_new(request, pk):
             meeting.full_clean()
             meeting = policy.save_checked(request.user, "add", lambda: (meeting.save(), meeting)[1])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_to_form(form, exc)
         else:
             return redirect("cocreate:meeting", pk=meeting.pk)
     return render(request, "cocreate/meeting_form.html", {"form": form, "community": community})
@@ -258,7 +252,7 @@ def rate_case(request, token):
                 token=None if case.reporter_id else token,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_to_form(form, exc)
         else:
             if form.cleaned_data["level"] == Satisfaction.NOT:
                 messages.success(request, _("Thank you. The case goes back to the dispatcher for review."))
@@ -290,7 +284,7 @@ def rate_project(request, pk):
                 project, household, form.cleaned_data["level"], note=form.cleaned_data["note"], by=request.user
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Thank you: your household's rating is recorded."))
             return redirect("cocreate:rate-project", pk=project.pk)
@@ -390,7 +384,7 @@ def campaign_finding(request, pk):
                 photos=request.FILES.getlist("photos"),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_to_form(form, exc)
         except PermissionDenied as exc:  # a place of the campaign outside the user's cells: nothing was kept
             form.add_error(None, str(exc))
         else:
@@ -426,7 +420,7 @@ def mediation_detail(request, pk):
             try:
                 mediation.record_step(m, request.user, d["step"], d["on"], d["note"], request.FILES.getlist("photos"))
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("Recorded."))
                 return redirect("cocreate:mediation", pk=m.pk)
@@ -436,6 +430,7 @@ def mediation_detail(request, pk):
         "cocreate/mediation.html",
         {
             "m": m,
+            "workers": m.cell_workers(),
             "parties": m.parties.all(),
             "sessions": m.sessions.select_related("mediator"),
             "follow_ups": m.follow_ups.select_related("by"),

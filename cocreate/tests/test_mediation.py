@@ -31,9 +31,13 @@ def scene(django_user_model):
     return s
 
 
-def test_the_parties_grid_worker_is_found_from_the_place(scene):
+def test_the_place_gives_the_community_cell_and_the_worker_holding_it(client, scene):
     m = scene["mediation"]
-    assert (m.community, m.cell, m.grid_worker) == (scene["community"], scene["west"], scene["worker"])
+    assert (m.community, m.cell) == (scene["community"], scene["west"])
+    assert [a.worker for a in m.cell_workers()] == [scene["worker"]]
+    client.force_login(scene["mediator"])
+    page = client.get(reverse("cocreate:mediation", args=[m.pk])).content.decode()
+    assert "网格员" in page
 
 
 @pytest.mark.parametrize("who,may", [("mediator", True), ("worker", True), ("manager", False), ("resident", False)])
@@ -79,7 +83,11 @@ def test_the_mediation_goes_with_the_cell_when_it_changes_hands(client, scene, d
     client.force_login(scene["worker"])
     assert client.get(url).status_code == 404
     client.force_login(successor)
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # The page names whoever holds the cell today, not the worker who held it when the dispute was filed.
+    workers = page.content.decode().split('id="cell-workers">')[1].split("</dd>")[0]
+    assert "west_successor" in workers and "网格员" not in workers
 
 
 def test_it_is_on_no_public_surface(client, scene, django_user_model):
