@@ -15,11 +15,15 @@ import pyproj
 import rasterio
 import shapely
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rasterio.errors import RasterioIOError
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
+
+from common import files
+from common.files import local_path, raster_source
 
 log = logging.getLogger(__name__)
 
@@ -89,26 +93,34 @@ def convert(layer, publish=lambda step: None):
     from rio_cogeo.cogeo import cog_translate
     from rio_cogeo.profiles import cog_profiles
 
-    source = Path(layer.source.path)
     target_name = f"rasters/cog/{layer.pk}.tif"
-    target = Path(settings.MEDIA_ROOT) / target_name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(source) as src:
-        profile = cog_profiles.get("deflate")
-        profile.update(blockxsize=256, blockysize=256)
-        cog_translate(src, str(target), profile, in_memory=False, quiet=True, overview_resampling="average")
-    publish(1)
-    with rasterio.open(target) as cog:
-        stats = []
-        for band in range(1, cog.count + 1):
-            data = cog.read(band, masked=True, out_shape=(min(cog.height, 1024), min(cog.width, 1024)))
-            valid = data.compressed()
-            if valid.size:
-                lo, hi = np.percentile(valid, [2, 98])
-                stats.append({"min": float(valid.min()), "max": float(valid.max()), "p2": float(lo), "p98": float(hi)})
-            else:
-                stats.append({"min": 0.0, "max": 0.0, "p2": 0.0, "p98": 0.0})
-    layer.cog.name = target_name
+    # Written to a temporary file, then stored through the media storage (a folder or an object store).
+    with local_path(layer.source) as source, tempfile.TemporaryDirectory(prefix="gridwork-cog-") as tmp:
+        target = Path(tmp) / "cog.tif"
+        with rasterio.open(source) as src:
+            profile = cog_profiles.get("deflate")
+            profile.update(blockxsize=256, blockysize=256)
+            cog_translate(src, str(target), profile, in_memory=False, quiet=True, overview_resampling="average")
+        publish(1)
+        with rasterio.open(target) as cog:
+            stats = []
+            for band in range(1, cog.count + 1):
+                data = cog.read(band, masked=True, out_shape=(min(cog.height, 1024), min(cog.width, 1024)))
+                valid = data.compressed()
+                if valid.size:
+                    lo, hi = np.percentile(valid, [2, 98])
+                    stats.append(
+                        {"min": float(valid.min()), "max": float(valid.max()), "p2": float(lo), "p98": float(hi)}
+                    )
+                else:
+                    stats.append({"min": 0.0, "max": 0.0, "p2": 0.0, "p98": 0.0})
+        storage = layer.cog.storage
+        if layer.cog.name:
+            storage.delete(layer.cog.name)
+        storage.delete(target_name)  # a COG left by an earlier, failed conversion of this layer
+        with open(target, "rb") as f:
+            stored_name = storage.save(target_name, File(f, name=target_name))
+    layer.cog.name = stored_name
     layer.stats = stats
     layer.save(update_fields=["cog", "stats", "updated_at"])
     if layer.has_green:
@@ -171,7 +183,7 @@ def render_tile(params, z, x, y):
     from rio_tiler.io import Reader
 
     layer = params.layer
-    with Reader(layer.cog.path) as reader:
+    with raster_source(layer.cog) as name, Reader(name) as reader:
         if not reader.tile_exists(x, y, z):
             return None
         try:
@@ -272,7 +284,7 @@ def compute_coverage(layer, targets=None):
     bbox = layer.bounds
     centre = bbox.centroid
     rows = []
-    with rasterio.open(layer.cog.path) as src, tempfile.TemporaryDirectory() as tmp:
+    with raster_source(layer.cog) as name, rasterio.open(name) as src, tempfile.TemporaryDirectory() as tmp:
         to_raster = pyproj.Transformer.from_crs("EPSG:4326", src.crs, always_xy=True)
         to_metric = pyproj.Transformer.from_crs("EPSG:4326", f"EPSG:{metric_srid(centre.x, centre.y)}", always_xy=True)
         found = []
@@ -359,14 +371,15 @@ def create_layer(file, name, **fields):
     layer = RasterLayer(name=name, original_name=Path(file.name).name[:255], **fields)
     layer.source.save(f"{Path(file.name).stem[:80]}.tif", file, save=False)
     try:
-        info = inspect(layer.source.path)
+        with local_path(layer.source) as path:
+            info = inspect(path)
         for key in ("crs", "width", "height", "band_count", "dtype"):
             setattr(layer, key, info[key])
         layer.bounds = bounds_polygon(info["bounds"])
         layer.full_clean()
         layer.save()
     except Exception:
-        Path(layer.source.path).unlink(missing_ok=True)
+        files.delete(layer.source)
         raise
     return layer
 
@@ -387,7 +400,7 @@ def run_conversion(raster_id):
     except Exception as exc:
         log.exception("raster %s failed", layer.pk)
         if layer.cog:
-            Path(layer.cog.path).unlink(missing_ok=True)
+            files.delete(layer.cog)
         layer.coverage.all().delete()
         layer.cog.name = ""
         layer.status = RasterLayer.Status.FAILED

@@ -5,9 +5,9 @@ then written in one transaction with a savepoint per row: a row the model refuse
 reason and the others stay. Re-imports update the row whose key field matches instead of adding one.
 """
 
+import contextlib
 import logging
 import shutil
-from pathlib import Path
 
 import shapely
 import shapely.geometry
@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.files import local_path, storage_path
 from layers import progress, targets
 from layers.models import ImportJob
 from layers.notes import joined, note
@@ -28,9 +29,13 @@ IMPORTED, UPDATED, SKIPPED = "imported", "updated", "skipped"
 PROGRESS_EVERY = 50
 
 
+@contextlib.contextmanager
 def open_job_source(job):
-    path = Path(job.file.path)
-    return Source(path, format=job.format or None, layer=job.source_layer or None, crs_override=job.crs_override)
+    """The job's file as a Source for the block (a temporary local copy when the media storage has no folder)."""
+    with local_path(job.file) as path:
+        yield Source(
+            path, format=job.format or None, layer=job.source_layer or None, crs_override=job.crs_override
+        )
 
 
 def repair(geom):
@@ -86,8 +91,8 @@ def run_import(job: ImportJob):
     job.save(update_fields=["status", "error", "updated_at"])
     try:
         target = targets.get(job.target)
-        source = open_job_source(job)
-        batch = source.read()
+        with open_job_source(job) as source:
+            batch = source.read()
         job.total = len(batch.rows)
         job.save(update_fields=["total", "updated_at"])
         with transaction.atomic():
@@ -125,8 +130,11 @@ def fail(job, message):
 
 
 def cleanup(job):
-    workdir = Path(job.file.path).parent / (Path(job.file.path).name + ".d")
-    shutil.rmtree(workdir, ignore_errors=True)
+    """Remove the folder an archive was unpacked into beside a file kept in a folder storage (a temporary copy's
+    folder goes with the copy)."""
+    path = storage_path(job.file.storage, job.file.name)
+    if path is not None:
+        shutil.rmtree(path.parent / (path.name + ".d"), ignore_errors=True)
 
 
 MERGE_PIECES = "_merge_pieces"  # in job.mapping: rows of the file sharing a key are merged into one geometry
@@ -269,8 +277,8 @@ def _messages(exc):
 
 def preview_geojson(job, limit=500):
     """The first features of the file in EPSG:4326, as GeoJSON for the preview map."""
-    source = open_job_source(job)
-    batch = source.read(max_features=limit)
+    with open_job_source(job) as source:
+        batch = source.read(max_features=limit)
     features = []
     for row, geom, attrs in zip(batch.rows.tolist(), batch.geoms, batch.attrs, strict=True):
         if geom is None:

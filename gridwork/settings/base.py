@@ -8,6 +8,9 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from .media import default_storage as media_storage
+from .media import endpoint_origin as media_origin
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -222,6 +225,12 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
+# A folder (MEDIA_ROOT) unless GRIDWORK_MEDIA_URL names an S3-compatible store (gridwork/settings/media.py).
+MEDIA_STORAGE_URL = env("GRIDWORK_MEDIA_URL", "")
+STORAGES = {
+    "default": media_storage(MEDIA_STORAGE_URL),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Spatial conventions: storage in EPSG:4326; metres are computed on the UTM zone of the data.
 GRIDWORK = {
@@ -336,7 +345,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"] + ([_tile_host.replace("{s}.", "*.")] if _tile_host else []),
+        "img-src": ["'self'", "data:", "blob:"]
+        + ([_tile_host.replace("{s}.", "*.")] if _tile_host else [])
+        + ([media_origin(MEDIA_STORAGE_URL)] if media_origin(MEDIA_STORAGE_URL) else []),
         "connect-src": ["'self'"],
         "font-src": ["'self'", "data:"],
         "object-src": ["'none'"],

@@ -1,4 +1,5 @@
 from .base import *  # noqa: F401,F403
+from .base import STORAGES as BASE_STORAGES
 from .base import env, env_bool
 
 DEBUG = False
@@ -15,6 +16,6 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_AGE", str(8 * 3600)))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": BASE_STORAGES["default"],  # MEDIA_ROOT, or S3-compatible storage from GRIDWORK_MEDIA_URL
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from common import files
 from layers import imagery
 from layers.models import RasterLayer
 
@@ -68,6 +69,5 @@ class Command(BaseCommand):
 
 def delete_layer(layer):
     for f in (layer.source, layer.cog):
-        if f:
-            Path(f.path).unlink(missing_ok=True)
+        files.delete(f)
     layer.delete()
