@@ -33,12 +33,8 @@ from assets.serializers import (
     SearchResultSerializer,
 )
 from common.api import BBoxFilter, Pagination, StrictPageParams
+from common.errors import api_error
 from common.params import parse_choice, parse_float, parse_int, parse_lonlat
-
-
-def rule_error(exc):
-    """A model ValidationError as a DRF 400 with the same messages."""
-    return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
 def types_from(value):
@@ -117,7 +113,7 @@ class AssetViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
             with transaction.atomic():
                 return serializer.save(**extra)
         except DjangoValidationError as exc:
-            raise rule_error(exc)
+            raise api_error(exc)
 
     @extend_schema(
         summary="Every visible asset as a light GeoJSON layer (markers for the public map), optionally in a bbox"
@@ -212,7 +208,7 @@ class AssetViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
             with transaction.atomic():
                 photo.save()
         except DjangoValidationError as exc:
-            raise rule_error(exc)
+            raise api_error(exc)
         return Response(PhotoSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=InspectionSerializer, responses=InspectionSerializer(many=True))
@@ -233,7 +229,7 @@ class AssetViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
             inspection.full_clean()
             inspection.save()
         except DjangoValidationError as exc:
-            raise rule_error(exc)
+            raise api_error(exc)
         return Response(InspectionSerializer(inspection, context={"request": request}).data, status=201)
 
 
@@ -371,7 +367,7 @@ class AdoptionViewSet(viewsets.ModelViewSet):
             with transaction.atomic():
                 serializer.save(applicant=self.request.user, status=Adoption.Status.PENDING)
         except DjangoValidationError as exc:
-            raise rule_error(exc)
+            raise api_error(exc)
 
     def _review(self, request, approve):
         adoption = self.get_object()
@@ -380,7 +376,7 @@ class AdoptionViewSet(viewsets.ModelViewSet):
         try:
             adoption.review(request.user, approve, note=str(request.data.get("note", ""))[:200])
         except DjangoValidationError as exc:
-            raise rule_error(exc)
+            raise api_error(exc)
         return Response(self.get_serializer(self.get_queryset().get(pk=adoption.pk)).data)
 
     @extend_schema(request=None)
@@ -408,5 +404,5 @@ class AdoptionViewSet(viewsets.ModelViewSet):
             log.full_clean()
             log.save()
         except DjangoValidationError as exc:
-            raise rule_error(exc)
+            raise api_error(exc)
         return Response(MaintenanceLogSerializer(log).data, status=201)

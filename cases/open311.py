@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from cases import services
 from cases.models import OPEN_STATES, Case, Category, Open311Client, State
+from common.errors import error_items
 from common.params import ParamError, check_range, parse_datetime, parse_id, parse_lonlat, raw
 
 MAX_REQUESTS = 1000
@@ -181,7 +182,7 @@ def create_request(request, fmt):
         )
     except ValidationError as exc:
         msgs = []
-        for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]:
+        for field, errs in error_items(exc, non_field=""):
             field = {"location": "lat/long", "contact_phone": "phone"}.get(field, field)
             msgs += [f"{field}: {e}" if field and field != "__all__" else e for e in errs]
         return error(fmt, 400, " ".join(msgs))

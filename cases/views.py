@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from cases import access, handlers, routing, services, workflow
 from cases.forms import FilterForm, ReportForm
 from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
+from common.errors import add_to_form
 from common.geometry import metric_srid
 from common.params import ParamError, json_param_errors, parse_lonlat, raw
 from common.ratelimit import public_write
@@ -75,9 +76,7 @@ def report(request):
                 )
             )
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-                for e in errs:
-                    form.add_error(field if field in form.fields else None, e)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,

@@ -10,6 +10,7 @@ from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from common import deletion
+from common.errors import api_error
 from common.geometry import as_multipolygon
 from common.params import ParamError, parse_bbox, parse_int, raw
 
@@ -145,7 +146,7 @@ class ModelRulesMixin:
         try:
             instance.full_clean(exclude=[f.name for f in model._meta.many_to_many])
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+            raise api_error(exc)
         for key in set(attrs) | set(getattr(self.Meta, "derived_fields", ())):
             if key in concrete:
                 attrs[key] = getattr(instance, key)

@@ -19,6 +19,7 @@ from accounts import policy
 from cases import services, workflow
 from cases.access import may_open_staff_pages
 from cases.models import Case, State
+from common.errors import error_dict
 from field import inbox
 from field.models import Patrol
 
@@ -106,8 +107,7 @@ class ReportView(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_dict(exc), status=status.HTTP_400_BAD_REQUEST)
         return Response(case_out(case, created), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -184,8 +184,7 @@ class PatrolView(APIView):
                 request.user, d["client_id"], d["started_at"], d["ended_at"], d["walking_seconds"], d["track"]
             )
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_dict(exc), status=status.HTTP_400_BAD_REQUEST)
         return Response(
             {"id": patrol.pk, "length_m": round(patrol.length_m, 1), "created": created},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

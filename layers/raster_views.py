@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError
 
+from common.errors import add_to_form
 from common.params import parse_id
 from layers import coverage, imagery, progress
 from layers.models import GreenCoverage, RasterLayer
@@ -71,8 +72,7 @@ def rasters(request):
             except imagery.RasterError as exc:
                 form.add_error("file", str(exc))
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_to_form(form, exc)
             else:
                 enqueue(layer)
                 return redirect("layers:raster", pk=layer.pk)

@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from accounts import policy
 from common import deletion
+from common.errors import api_error
 from common.geometry import as_multipolygon
 from common.params import ParamError, date_value, parse_int, shown
 from ogc import crs, registry
@@ -513,7 +514,7 @@ def write(request, collection, obj, feature, action, *, partial):
         try:
             obj.full_clean()
         except ValidationError as exc:
-            raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+            raise api_error(exc)
         obj.save()
         return obj
 
