@@ -19,6 +19,24 @@ def cells_from_zone(campaign):
     campaign.cells.set(touched.values_list("pk", flat=True))
 
 
+def create_campaign(user, campaign, *, cells=(), categories=()):
+    """A community's managers start a campaign (its zone drawn, or a set of its cells): checked by the model's
+    rules and against the user's area, saved with its cells and categories in one transaction."""
+    if not policy.reaches_community(user, "cocreate.add_campaign", campaign.community):
+        raise PermissionDenied(policy.denied_message("add", Campaign))
+    campaign.full_clean()
+    foreign = [c for c in cells if c.community_id != campaign.community_id]
+    if foreign:
+        raise ValidationError({"cells": gettext("Choose cells of the campaign's community.")})
+    with transaction.atomic():
+        saved = policy.save_checked(user, "add", lambda: (campaign.save(), campaign)[1])
+        cells_from_zone(saved)
+        if cells:
+            saved.cells.add(*cells)
+        saved.categories.set(categories)
+    return saved
+
+
 def record_finding(campaign, user, *, category, description, location, checklist_item="", photos=()):
     """A finding of the campaign: a case through the case intake (cases.services.submit), tied to the campaign."""
     from cases import services as case_services

@@ -2,8 +2,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from leaflet.forms.widgets import LeafletWidget
 
-from cocreate.models import Decision, Need, Satisfaction
+from cocreate.models import Campaign, Contribution, Decision, Need, Satisfaction
 
 
 class PointForm(forms.Form):
@@ -93,3 +94,111 @@ class MediationStepForm(forms.Form):
     step = forms.ChoiceField(choices=STEPS, widget=forms.HiddenInput)
     on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- staff entry: contributions (共建) and campaigns (集中整治) -----------------------------------------------------
+NUMBERS = ("amount", "hours", "quantity", "value")
+
+
+class ContributionForm(forms.ModelForm):
+    """What a household, business or organisation put in; the model's clean() holds the rules per kind."""
+
+    class Meta:
+        model = Contribution
+        fields = [
+            "kind",
+            "contributor_kind",
+            "household",
+            "contributor_name",
+            "alias",
+            "on",
+            "amount",
+            "hours",
+            "work",
+            "item",
+            "quantity",
+            "value",
+            "area",
+            "until",
+        ]
+        widgets = {
+            "area": LeafletWidget(),
+            "on": forms.DateInput(attrs={"type": "date"}),
+            "until": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        from grids.models import Household
+
+        self.community = community
+        households = Household.objects.filter(community=community).select_related("building")
+        self.fields["household"].queryset = households
+        self.fields["household"].label_from_instance = lambda h: h.door_plate or str(h.pk)
+        for name in NUMBERS:
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in NUMBERS:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = self.instance._meta.get_field(name).default
+        household = data.get("household")
+        if household is not None and household.community_id != self.community.pk:
+            self.add_error("household", _("The household is not of this community."))
+        return data
+
+
+class CampaignForm(forms.ModelForm):
+    """A campaign of a community: its zone drawn on the map or a set of its cells, the period, target categories
+    and the checklist (one item a line)."""
+
+    checklist_text = forms.CharField(
+        label=pgettext_lazy("campaign", "Checklist"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One item a line, e.g. 五清: 清垃圾."),
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ["name", "start", "end", "zone", "cells", "categories"]
+        widgets = {
+            "zone": LeafletWidget(),
+            "start": forms.DateInput(attrs={"type": "date"}),
+            "end": forms.DateInput(attrs={"type": "date"}),
+            "cells": forms.CheckboxSelectMultiple,
+            "categories": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cases.models import Category
+        from grids.models import GridCell
+
+        self.community = community
+        self.instance.community = community
+        self.fields["cells"].queryset = GridCell.objects.filter(community=community).order_by("code")
+        self.fields["cells"].label_from_instance = lambda c: c.code
+        self.fields["categories"].queryset = Category.objects.filter(active=True)
+
+    def clean_checklist_text(self):
+        items = [line.strip() for line in self.cleaned_data["checklist_text"].splitlines() if line.strip()]
+        if any(len(x) > 100 for x in items):
+            raise forms.ValidationError(_("A checklist item has at most 100 characters."))
+        if len(items) > 50:
+            raise forms.ValidationError(_("A checklist has at most 50 items."))
+        return items
+
+    def clean(self):
+        data = super().clean()
+        zone, cells = data.get("zone"), data.get("cells")
+        if "zone" not in self.errors and zone is None and not cells:
+            raise forms.ValidationError(_("Draw the campaign's zone on the map or choose its grid cells."))
+        if zone is not None:
+            from grids.models import Community
+
+            if not Community.objects.filter(pk=self.community.pk, boundary__intersects=zone).exists():
+                self.add_error("zone", _("The zone lies outside the community."))
+        self.instance.checklist = data.get("checklist_text") or []
+        return data

@@ -18,6 +18,22 @@ urlpatterns = [
     path("project/<int:pk>/thanks/", views.project_thanks, name="thanks"),
     path("campaign/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaign/<int:pk>/finding/", views.campaign_finding, name="campaign-finding"),
+    path(
+        "campaign/<int:pk>/contribution/new/",
+        views.contribution_new,
+        {"target": "campaign"},
+        name="campaign-contribution",
+    ),
+    path(
+        "project/<int:pk>/contribution/new/", views.contribution_new, {"target": "project"}, name="project-contribution"
+    ),
+    path(
+        "facility/<int:pk>/contribution/new/",
+        views.contribution_new,
+        {"target": "facility"},
+        name="facility-contribution",
+    ),
+    path("community/<int:pk>/campaign/new/", views.campaign_new, name="campaign-new"),
     path("mediations/", views.mediations, name="mediations"),
     path("mediation/<int:pk>/", views.mediation_detail, name="mediation"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from cocreate import campaigns, contributions, evaluation, forms, mediation, services
-from cocreate.models import Campaign, Decision, Finding, Mediation, Meeting, Need, Satisfaction
+from cocreate.models import Campaign, Contribution, Decision, Finding, Mediation, Meeting, Need, Satisfaction
 from common import xlsx
 from common.errors import add_to_form
 from grids.models import Community
@@ -68,6 +68,8 @@ def needs(request, pk):
                 community=community.pk,
             ),
             "projects": CoProject.objects.filter(community=community),
+            "campaigns": policy.scope(request.user, "view", Campaign.objects.filter(community=community))[:20],
+            "may_campaign": policy.reaches_community(request.user, "cocreate.add_campaign", community),
         },
     )
 
@@ -312,6 +314,11 @@ def project_thanks(request, pk):
             "project": project,
             "rows": contributions.thank_you(project),
             "totals": contributions.project_totals(project),
+            "may_contribute": policy.allows(request.user, "view", project)
+            and any(
+                policy.reaches_community(request.user, "cocreate.add_contribution", c)
+                for c in Community.objects.filter(boundary__intersects=project.zone.boundary).select_related("street")
+            ),
         },
     )
 
@@ -360,6 +367,7 @@ def campaign_detail(request, pk):
             "findings": findings,
             "features": features,
             "may_record": policy.may_somewhere(request.user, "add", Finding),
+            "may_contribute": policy.reaches_community(request.user, "cocreate.add_contribution", campaign.community),
         },
     )
 
@@ -438,3 +446,101 @@ def mediation_detail(request, pk):
             "photos": list(m.photos.all()),
         },
     )
+
+
+# --- staff entry: contributions and campaigns -----------------------------------------------------------------------
+def _target(request, target, pk):
+    """(the project, campaign or facility the contribution goes to, its communities where the user records
+    contributions): 404 when the user may not read the target or record anything there."""
+    from assets.models import Asset
+    from planning.models import Project
+
+    if target == "project":
+        obj = _get(request, Project, pk, queryset=Project.objects.select_related("zone"))
+        near = Community.objects.filter(boundary__intersects=obj.zone.boundary)
+    elif target == "campaign":
+        obj = _get(request, Campaign, pk)
+        near = Community.objects.filter(pk=obj.community_id)
+    elif target == "facility":
+        obj = _get(request, Asset, pk)
+        near = Community.objects.filter(pk=obj.community_id)
+    else:
+        raise Http404
+    # The community's managers (or those of its street or district): a worker's cells do not make a community theirs.
+    perm = "cocreate.add_contribution"
+    candidates = [
+        c
+        for c in near.select_related("street").order_by("name", "pk")
+        if policy.reaches_community(request.user, perm, c)
+    ]
+    if not candidates:
+        raise Http404
+    return obj, candidates
+
+
+@login_required
+def contribution_new(request, target, pk):
+    """A community's managers record a contribution (money, labour, materials, land drawn on the map) to a project,
+    a campaign or a facility of their area."""
+    from common.params import parse_int
+
+    obj, candidates = _target(request, target, pk)
+    community = candidates[0]
+    wanted = request.GET.get("community")
+    if wanted:
+        community = next((c for c in candidates if c.pk == parse_int(request.GET, "community")), None)
+        if community is None:
+            raise Http404
+    instance = Contribution(community=community, **{target: obj})
+    form = forms.ContributionForm(request.POST or None, instance=instance, community=community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.record_contribution(form.instance, request.user)
+        except ValidationError as exc:
+            add_to_form(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The contribution is recorded: %(what)s.") % {"what": saved})
+            return redirect(request.get_full_path())
+    recent = policy.scope(
+        request.user, "view", Contribution.objects.filter(**{target: obj}).select_related("household__building")
+    )[:20]
+    return render(
+        request,
+        "cocreate/contribution_form.html",
+        {
+            "form": form,
+            "target": obj,
+            "target_kind": target,
+            "community": community,
+            "candidates": candidates,
+            "recent": recent,
+        },
+    )
+
+
+@login_required
+def campaign_new(request, pk):
+    """A community's managers start a campaign: the zone drawn on the map or a set of cells, the period, the target
+    categories and the checklist."""
+    community = get_object_or_404(Community.objects.select_related("street"), pk=pk)
+    if not policy.reaches_community(request.user, "cocreate.add_campaign", community):
+        raise Http404
+    form = forms.CampaignForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaigns.create_campaign(
+                request.user,
+                form.instance,
+                cells=list(form.cleaned_data["cells"]),
+                categories=list(form.cleaned_data["categories"]),
+            )
+        except ValidationError as exc:
+            add_to_form(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The campaign is set up."))
+            return redirect("cocreate:campaign", pk=campaign.pk)
+    return render(request, "cocreate/campaign_form.html", {"form": form, "community": community})

@@ -128,6 +128,10 @@ PAGES = {
     "cocreate:thanks": Page(PLANNING | {"worker"}, obj="renovation-project"),  # public once the plan is published
     "cocreate:campaign": Page(UNIT_STAFF - {"planner"} | {"worker"}, obj="campaign"),
     "cocreate:campaign-finding": Page(MANAGERS | {"worker"}, obj="campaign"),
+    "cocreate:campaign-contribution": Page(MANAGERS, obj="campaign"),
+    "cocreate:project-contribution": Page(MANAGERS, obj="renovation-project"),
+    "cocreate:facility-contribution": Page(MANAGERS, obj="asset"),
+    "cocreate:campaign-new": Page(MANAGERS, obj="community"),
     # Mediations: the community's mediators (the world's manager of A) and the parties' grid worker only.
     "cocreate:mediations": Page(frozenset({"worker", "manager", "admin"})),
     "cocreate:mediation": Page(frozenset({"worker", "manager", "admin"}), obj="mediation"),

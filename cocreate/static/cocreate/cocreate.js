@@ -48,5 +48,20 @@
     map.getContainer().dataset.ready = "1";
   }
 
+  /* The contribution form shows the fields of the chosen kind (money, labour, materials, land) only. */
+  function contributionForm() {
+    var kind = document.getElementById("id_kind");
+    if (!kind) return;
+    function show() {
+      document.querySelectorAll(".kind-fields").forEach(function (f) {
+        f.hidden = Boolean(kind.value) && f.dataset.kind !== kind.value;
+      });
+      window.dispatchEvent(new Event("resize"));  // a map shown now measures its box again
+    }
+    kind.addEventListener("change", show);
+    show();
+  }
+  contributionForm();
+
   window.cocreate = { pointMap: pointMap, needsMap: needsMap };
 })();
