@@ -20,6 +20,11 @@ class AssetsConfig(AppConfig):
         from common import dashboard as dashboard_sections
 
         dashboard_sections.register("assets", dashboard.section, order=10)
+        from assets import summary
+
+        dashboard_sections.register_summary(
+            "assets", summary.pending, summary.refresh, order=20, rebuild=summary.rebuild
+        )
         from django.apps import apps
 
         if apps.is_installed("layers"):

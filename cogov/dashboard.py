@@ -161,8 +161,28 @@ class Figures:
         return now - before
 
 
+def _summary_where(scope, alias=""):
+    """SQL on grids' household summary selecting the rows of the scope (one per community and cell)."""
+    if scope.level in ("district", "street"):
+        return f"{alias}community_id = ANY(%s)", [scope.community_ids]
+    column = {"community": "community_id", "cell": "cell_id"}[scope.level]
+    return f"{alias}{column} = %s", [scope.obj.pk]
+
+
+def household_totals(scope):
+    """The households figures of the scope: from the kept per-cell summary when it is up to date, else grouped from
+    the households."""
+    if getattr(scope, "summaries", False):
+        from grids import summary
+
+        where, params = _summary_where(scope)
+        found = summary.totals(where, params)
+        return {k: found[k] for k in HOUSEHOLD_AGG}
+    return scope.households.aggregate(**HOUSEHOLD_AGG)
+
+
 def figures(scope, period, radius_m=DEFAULT_RADIUS_M):
-    hh = scope.households.aggregate(**HOUSEHOLD_AGG)
+    hh = household_totals(scope)
     result = Figures(
         scope=scope,
         period=period,
@@ -186,13 +206,39 @@ def _rows_with_change(section):
     return {**section, "rows": rows}
 
 
+_UNIT_COLUMN = {"street": "c.street_id", "community": "s.community_id", "cell": "nullif(s.cell_id, 0)"}
+
+
+def _households_by_unit(scope, level):
+    """{unit id: households figures} for the units of `level` in the scope (a unit id may be None: households
+    outside every cell)."""
+    if not getattr(scope, "summaries", False):
+        key = HOUSEHOLD_PATH[level]
+        return {
+            r[key]: {k: v for k, v in r.items() if k != key}
+            for r in scope.households.values(key).annotate(**HOUSEHOLD_AGG).order_by()
+        }
+    from django.db import connection
+
+    from grids.summary import SUMMARY_TABLE
+
+    where, params = _summary_where(scope, "s.")
+    sums = ", ".join(f"sum(s.{k})::int" for k in HOUSEHOLD_AGG)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT {_UNIT_COLUMN[level]}, {sums}
+                  FROM {SUMMARY_TABLE} s LEFT JOIN grids_community c ON c.id = s.community_id
+                 WHERE {where}
+                 GROUP BY 1 HAVING sum(s.households) > 0""",
+            params,
+        )
+        return {row[0]: dict(zip(HOUSEHOLD_AGG, row[1:], strict=True)) for row in cur.fetchall()}
+
+
 def by_unit(scope, period, level):
     """Household and points figures grouped by the units of `level` inside the scope: {unit id: figures}."""
     key = HOUSEHOLD_PATH[level]
-    rows = {
-        r[key]: _household_figures({k: v for k, v in r.items() if k != key})
-        for r in scope.households.values(key).annotate(**HOUSEHOLD_AGG).order_by()
-    }
+    rows = {unit_id: _household_figures(r) for unit_id, r in _households_by_unit(scope, level).items()}
     points = {
         r[f"household__{key}"]: r
         for r in scope.entries.in_period(period.start, period.end)
@@ -224,6 +270,7 @@ def cached(scope, period, radius_m, language):
     from django.core.cache import cache
 
     def compute():
+        scope.summaries = use_summaries()
         return (
             figures(scope, period, radius_m),
             children(scope, period),
@@ -240,6 +287,25 @@ def cached(scope, period, radius_m, language):
         found = compute()
         cache.set(key, found, seconds)
     return found
+
+
+SUMMARY_LAZY_LIMIT = 5000  # stale entries recomputed before a view; a larger backlog goes to the worker
+
+
+def use_summaries():
+    """Bring the kept summaries up to date before a view when the backlog is small (True: read them); else leave
+    the backlog to the worker and compute this view from the records (False), so the figures stay exact."""
+    from common import dashboard as registry
+
+    if registry.refresh_summaries(limit=SUMMARY_LAZY_LIMIT):
+        return True
+    from cogov.tasks import refresh_summaries
+
+    try:
+        refresh_summaries.apply_async(retry=False)
+    except Exception:  # the queue is down: the next view tries again
+        pass
+    return False
 
 
 def children(scope, period):

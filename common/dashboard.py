@@ -65,3 +65,48 @@ def computed(scope, period, radius_m):
         if result:
             out.append(result)
     return out
+
+
+# --- kept summaries -----------------------------------------------------------------------------------------------
+# Figures a section reads from a summary table kept by its app (grids' households per cell, assets' sanitation reach
+# and green pieces per cell): the app registers how many entries wait to be recomputed and how to recompute them
+# (one set-based statement each). Before the dashboard reads, `refresh_summaries(limit)` brings every summary up to
+# date when the backlog is small; a larger one (a bulk import) is left to the worker, and the caller computes that
+# view directly from the records so the figures stay exact.
+
+
+@dataclass(frozen=True)
+class Summary:
+    key: str
+    pending: Callable  # pending() -> int: stale entries waiting
+    refresh: Callable  # refresh() -> None: recompute the stale entries
+    order: int = 100  # a summary that feeds another (distances → reach) refreshes first
+    rebuild: Callable | None = None  # rebuild() -> None: every entry from scratch (after writes without triggers)
+
+
+_SUMMARIES: dict[str, Summary] = {}
+
+
+def register_summary(key, pending, refresh, order=100, rebuild=None):
+    _SUMMARIES[key] = Summary(key, pending, refresh, order, rebuild)
+
+
+def summaries():
+    return sorted(_SUMMARIES.values(), key=lambda s: (s.order, s.key))
+
+
+def refresh_summaries(limit=None):
+    """Recompute the stale entries of every summary; with `limit`, only when no backlog is larger than it.
+    True when every summary is up to date."""
+    found = summaries()
+    if limit is not None and any(s.pending() > limit for s in found):
+        return False
+    for summary in found:
+        summary.refresh()
+    return True
+
+
+def rebuild_summaries():
+    """Every summary from scratch: after writes that bypassed the triggers (a restore, a generated city)."""
+    for summary in summaries():
+        (summary.rebuild or summary.refresh)()

@@ -10,6 +10,12 @@ class GridsConfig(AppConfig):
         from grids import access
 
         access.register_all()
+        from common import dashboard as dashboard_sections
+        from grids import summary
+
+        dashboard_sections.register_summary(
+            "grids", summary.pending, summary.refresh, order=10, rebuild=summary.rebuild
+        )
         from django.apps import apps
 
         if apps.is_installed("ogc"):
