@@ -127,14 +127,82 @@ def weekly_report(campaign, rows):
         ws.append([code, week.isoformat(), found, closed])
     totals = xlsx.sheet(wb, gettext("By week"))
     xlsx.header(totals, [gettext("Week from"), gettext("Cases found"), gettext("Closed"), gettext("Closed (%)")])
+    for week, f, c, rate in weekly_totals(rows):
+        totals.append([week.isoformat(), f, c, rate])
+    return wb
+
+
+def weekly_totals(rows):
+    """[(monday, found, closed, closed %)] summed over the cells of weekly_figures' rows."""
     by_week = {}
     for _cell_id, _code, week, found, closed in rows:
         f, c = by_week.get(week, (0, 0))
         by_week[week] = (f + found, c + closed)
-    for week in sorted(by_week):
-        f, c = by_week[week]
-        totals.append([week.isoformat(), f, c, round(100 * c / f, 1) if f else None])
-    return wb
+    return [(w, f, c, round(100 * c / f, 1) if f else None) for w, (f, c) in sorted(by_week.items())]
+
+
+def weekly_pdf(campaign, rows):
+    """The weekly progress report as an A4 PDF: the campaign, totals per week and the cells with findings per
+    week. Chinese through Adobe's CJK font STSong-Light (the viewer supplies the glyphs, nothing is embedded)."""
+    import io
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    title = ParagraphStyle("t", fontName=font, fontSize=15, leading=19)
+    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), font, 9),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ]
+    )
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=campaign.name,
+    )
+    categories = ", ".join(str(c) for c in campaign.categories.all())
+    story = [
+        Paragraph(escape(gettext("Weekly progress report: %(name)s") % {"name": campaign.name}), title),
+        Paragraph(
+            escape(
+                gettext("%(community)s, %(start)s – %(end)s")
+                % {"community": campaign.community.name, "start": campaign.start, "end": campaign.end}
+            ),
+            body,
+        ),
+    ]
+    if categories:
+        story.append(Paragraph(escape(gettext("Target categories: %(list)s") % {"list": categories}), body))
+    if campaign.checklist:
+        items = ", ".join(campaign.checklist)
+        story.append(Paragraph(escape(gettext("Checklist: %(list)s") % {"list": items}), body))
+    story.append(Spacer(1, 4 * mm))
+    data = [[gettext("Week from"), gettext("Cases found"), gettext("Closed"), gettext("Closed (%)")]]
+    data += [[w.isoformat(), f, c, "–" if r is None else r] for w, f, c, r in weekly_totals(rows)]
+    story += [Paragraph(escape(gettext("By week")), body), Table(data, style=style, repeatRows=1)]
+    data = [[gettext("Grid cell"), gettext("Week from"), gettext("Cases found"), gettext("Closed")]]
+    data += [[code, week.isoformat(), found, closed] for _id, code, week, found, closed in rows if found]
+    story += [Spacer(1, 5 * mm), Paragraph(escape(gettext("By cell and week (cells with findings)")), body)]
+    story.append(Table(data, style=style, repeatRows=1))
+    doc.build(story)
+    return buf.getvalue()
 
 
 def campaigns_for(user):

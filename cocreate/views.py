@@ -331,6 +331,12 @@ def campaign_detail(request, pk):
     weeks = campaigns.weekly_figures(campaign)
     if fmt == "xlsx":
         return xlsx.download(campaigns.weekly_report(campaign, weeks), f"campaign-{campaign.pk}.xlsx")
+    if fmt == "pdf":
+        from django.http import HttpResponse
+
+        response = HttpResponse(campaigns.weekly_pdf(campaign, weeks), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.pdf"'
+        return response
     from django.db.models import Prefetch
 
     from cases.models import CasePhoto

@@ -1,5 +1,5 @@
 """集中整治: findings recorded during a campaign become its cases; cases found and closed per cell and week (one SQL
-query, weeks by local time); the weekly progress report as a workbook."""
+query, weeks by local time); the weekly progress report as a workbook and as a PDF."""
 
 import io
 from datetime import timedelta
@@ -136,3 +136,43 @@ def test_the_campaign_page_shows_each_finding_before_and_after(client, scene):
     b, a = reverse("cases:photo", args=[before.pk]), reverse("cases:photo", args=[after.pk])
     assert b in page and a in page and page.index(b) < page.index("before") < page.index(a) < page.index("after")
     assert 'id="needs-data"' in page
+
+
+def pdf_lines(data):
+    """The text lines of a reportlab PDF written in the CJK font (UCS-2 strings in the page streams)."""
+    import base64
+    import re
+    import zlib
+
+    lines = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        content = zlib.decompress(base64.a85decode(stream.strip(), adobe=True))
+        for literal in re.findall(rb"\(((?:[^\\()]|\\.)*)\) Tj", content, re.S):
+            raw = re.sub(
+                rb"\\([0-7]{1,3}|.)",
+                lambda m: bytes([int(m.group(1), 8)]) if m.group(1).isdigit() else m.group(1),
+                literal,
+            )
+            lines.append(raw.decode("utf-16-be") if len(raw) % 2 == 0 else raw.decode("latin-1"))
+    return lines
+
+
+def test_the_weekly_report_is_also_a_pdf_with_the_figures(client, scene):
+    record(scene)
+    record(scene, x=200)
+    client.force_login(scene["manager"])
+    url = reverse("cocreate:campaign", args=[scene["campaign"].pk])
+    resp = client.get(url + "?format=pdf")
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf" and resp.content.startswith(b"%PDF")
+    assert "attachment" in resp["Content-Disposition"]
+    text = pdf_lines(resp.content)
+    assert any("环境整治月" in line for line in text)
+    this_week = (timezone.localdate() - timedelta(days=timezone.localdate().weekday())).isoformat()
+    # The week's totals (2 found, none closed) and the west cell's row of that week.
+    i = text.index(this_week)
+    assert text[i + 1 : i + 3] == ["2", "0"]
+    j = text.index(scene["west"].code)
+    assert text[j + 1 : j + 4] == [this_week, "2", "0"]
+    assert 'id="weekly-report-pdf"' in client.get(url).content.decode()
+    client.force_login(scene["resident"])
+    assert client.get(url + "?format=pdf").status_code == 404
