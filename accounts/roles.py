@@ -13,6 +13,7 @@ ROLE_PERMISSIONS = {
         "planning": ["view"],
         "cogov": ["view", "add", "change"],
         "cocreate": ["view", "add", "change"],
+        "inspections": ["view", "add", "change"],
     },
     Role.DISPATCHER: {
         "grids": ["view"],
@@ -44,6 +45,15 @@ EXTRA = {
         # Patrols (field): a worker records their own; managers read those of their area.
         "field.add_patrol",
         "field.view_patrol",
+        # Inspections: a worker fills checklists in the cells they hold and reads what was recorded there.
+        "inspections.view_checklist",
+        "inspections.view_checklistitem",
+        "inspections.add_inspection",
+        "inspections.view_inspection",
+        "inspections.add_itemresult",
+        "inspections.view_itemresult",
+        "inspections.add_inspectionphoto",
+        "inspections.view_inspectionphoto",
     ],
     Role.RESIDENT: ["cogov.view_ledgerentry", "cogov.view_redemption"],
     Role.MANAGER: ["grids.reveal_personal_data", "cases.dispatch_case", "cases.verify_case", "field.view_patrol"],

@@ -90,6 +90,23 @@ def case_row(case, now, task="", actions=()):
 
 FIELD_ACTIONS = ("verify", "fail", "start", "handle")
 
+# Other kinds of rows in the inbox (inspections due …), filled by the apps that own them in their AppConfig.ready():
+# register_source(name, rows) with rows(user, now) -> [dict with "kind"], most urgent first.
+SOURCES = {}
+
+
+def register_source(name, rows):
+    SOURCES[name] = rows
+
+
+def source_rows(user, now=None):
+    """The rows of the other kinds, one list per source in the order they were registered."""
+    now = now or timezone.now()
+    out = []
+    for rows in SOURCES.values():
+        out.extend(rows(user, now))
+    return out
+
 
 def inbox(user, now=None):
     """The waiting cases, most urgent first, each with the steps the user may take from the phone."""

@@ -59,6 +59,7 @@ urlpatterns = [
     path("cogov/", include("cogov.urls")),
     path("cocreate/", include("cocreate.urls")),
     path("field/", include("field.urls")),
+    path("inspections/", include("inspections.urls")),
     path("ogc/", include("ogc.urls")),
 ]
 if settings.DEBUG:

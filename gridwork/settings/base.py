@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cocreate",
     "ogc",
     "field",
+    "inspections",
 ]
 
 MIDDLEWARE = [
