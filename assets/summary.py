@@ -163,29 +163,34 @@ SELECT DISTINCT h.id
     OR d.distance_m >= ST_Distance(ST_Transform(ch.anchor, {utm("h.location")}),
                                    ST_Transform(h.location, {utm("h.location")})) - 1e-6"""
 
-# 2. The queued households' nearest distance per sanitation type.
+# 2. The queued households' nearest distance per sanitation type. Searched in widening rings (SEARCH_RINGS_M, the
+# last one MAX_REACH_M): the nearest asset within a ring is the nearest of all, so most households need one small
+# index probe through the (type, anchor) GiST index; COALESCE evaluates a wider ring only when the smaller is empty.
+SEARCH_RINGS_M = (250.0, 1000.0, MAX_REACH_M)
+
+
+def _ring(metres):
+    return f"""(SELECT min(d) FROM (
+                   SELECT ST_Distance(ST_Transform(a.anchor, hh.srid), hh.here) AS d
+                     FROM assets_asset a
+                    WHERE a.type_id = t.type_id AND ST_DWithin(a.anchor, hh.location, {degrees(metres, "hh.location")})
+                ) x WHERE d <= {metres})"""
+
+
 DISTANCES_SQL = f"""
 WITH done AS (DELETE FROM {HOUSEHOLD_QUEUE} RETURNING household_id),
-hh AS (SELECT h.id, h.location, h.cell_id FROM grids_household h WHERE h.id IN (SELECT household_id FROM done)),
+hh AS MATERIALIZED (
+    SELECT h.id, h.location, h.cell_id, s.srid, ST_Transform(h.location, s.srid) AS here
+      FROM grids_household h CROSS JOIN LATERAL (SELECT {utm("h.location")} AS srid) s
+     WHERE h.id IN (SELECT household_id FROM done)),
 types AS (SELECT unnest(%(types)s::int[]) AS type_id),
 near AS (
-    SELECT hh.id, t.type_id,
-           (SELECT min(ST_Distance(ST_Transform(a.anchor, {utm("hh.location")}),
-                                   ST_Transform(hh.location, {utm("hh.location")})))
-              FROM assets_asset a
-             WHERE a.type_id = t.type_id
-               AND ST_DWithin(a.anchor, hh.location,
-                              least(k.deg / cos(radians(least(abs(ST_Y(hh.location)) + 1.0, 89.0))) * 1.02 + 1e-7,
-                                    {degrees(MAX_REACH_M, "hh.location")}))) AS m
+    SELECT hh.id, t.type_id, coalesce({", ".join(_ring(r) for r in SEARCH_RINGS_M)}) AS m
       FROM hh CROSS JOIN types t
-      LEFT JOIN LATERAL (
-          SELECT a.anchor <-> hh.location AS deg FROM assets_asset a
-           WHERE a.type_id = t.type_id AND a.anchor IS NOT NULL
-           ORDER BY a.anchor <-> hh.location LIMIT 1) k ON true
      WHERE hh.location IS NOT NULL),
 cells AS (INSERT INTO {CELL_QUEUE} SELECT DISTINCT cell_id FROM hh WHERE cell_id IS NOT NULL RETURNING 1)
 INSERT INTO {DISTANCE_TABLE} (household_id, type_id, distance_m)
-SELECT id, type_id, CASE WHEN m <= {MAX_REACH_M} THEN m END FROM near
+SELECT id, type_id, m FROM near
 ON CONFLICT (household_id, type_id) DO UPDATE SET distance_m = EXCLUDED.distance_m"""
 
 _REACH_COLUMNS = ", ".join(f"within_{r}" for r in STANDARD_RADII)
