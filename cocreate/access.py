@@ -42,6 +42,8 @@ def register_all():
     register(m.ProjectRating, Place(geometry="project__zone__boundary", household="household"))
     register(m.Campaign, Place(community="community", cell="cells"))
     register(m.Finding, Place(community="campaign__community", cell="case__cell"))
+    register(m.SpotCheck, Place(community="campaign__community"))
+    register(m.SpotCheckItem, Place(community="spot_check__campaign__community", cell="finding__case__cell"))
     register(m.Contribution, Place(community="community", household="household"))
     register(m.Mediator, Place(community="community"))
     register(m.Mediation, Place(owner=mediation_owner()))

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from leaflet.forms.widgets import LeafletWidget
 
-from cocreate.models import Campaign, Contribution, Decision, Need, Satisfaction
+from cocreate.models import Campaign, Contribution, Decision, Need, Satisfaction, SpotCheckItem
 
 
 class PointForm(forms.Form):
@@ -202,3 +202,15 @@ class CampaignForm(forms.ModelForm):
                 self.add_error("zone", _("The zone lies outside the community."))
         self.instance.checklist = data.get("checklist_text") or []
         return data
+
+
+class SpotCheckForm(forms.Form):
+    """每周抽查: the week (its Monday) and how many of its findings to sample."""
+
+    week = forms.DateField(label=_("Week from (Monday)"), widget=forms.DateInput(attrs={"type": "date"}))
+    size = forms.IntegerField(label=_("Findings to sample"), min_value=1, max_value=50, initial=5)
+
+
+class SpotCheckResultForm(forms.Form):
+    result = forms.ChoiceField(label=_("Result"), choices=SpotCheckItem.Result.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

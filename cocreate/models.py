@@ -400,6 +400,65 @@ class Finding(models.Model):
         ordering = ["-at"]
 
 
+class SpotCheck(models.Model):
+    """每周抽查: a manager's sample of a campaign's findings of one week, drawn at random from a stored seed so the
+    same seed always gives the same sample; each sampled finding is checked on site (pass or fail)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="spot_checks", verbose_name=_("campaign")
+    )
+    week = models.DateField(_("week from"), help_text=_("The Monday of the week sampled."))
+    size = models.PositiveSmallIntegerField(_("sample size"), validators=[MinValueValidator(1)])
+    seed = models.BigIntegerField(_("seed"), editable=False)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False, verbose_name=_("drawn by")
+    )
+    drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("weekly spot check")
+        verbose_name_plural = _("weekly spot checks")
+        ordering = ["-week", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "week"], name="cocreate_spot_check_once_a_week")]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.week}"
+
+
+class SpotCheckItem(models.Model):
+    """One sampled finding of a spot check and what the check found."""
+
+    class Result(models.TextChoices):
+        PASS = "pass", pgettext_lazy("spot check", "pass")
+        FAIL = "fail", pgettext_lazy("spot check", "fail")
+
+    spot_check = models.ForeignKey(
+        SpotCheck, on_delete=models.CASCADE, related_name="items", verbose_name=_("weekly spot check")
+    )
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="spot_checks", verbose_name=_("campaign finding")
+    )
+    result = models.CharField(_("result"), max_length=4, choices=Result.choices, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("spot-checked finding")
+        verbose_name_plural = _("spot-checked findings")
+        ordering = ["spot_check", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["spot_check", "finding"], name="cocreate_spot_check_finding_once")
+        ]
+
+
 # --- 共建: contributions ------------------------------------------------------------------------------------------
 class Contribution(TimeStampedModel):
     """出资、出力、出物、出地: what a household, business or organisation put into a project, campaign or facility."""

@@ -34,6 +34,9 @@ urlpatterns = [
         name="facility-contribution",
     ),
     path("community/<int:pk>/campaign/new/", views.campaign_new, name="campaign-new"),
+    path("campaign/<int:pk>/spot-check/", views.spot_check_draw, name="spot-check-draw"),
+    path("spot-check-item/<int:pk>/", views.spot_check_result, name="spot-check-result"),
+    path("campaign/<int:pk>/board/", views.campaign_board, name="campaign-board"),
     path("mediations/", views.mediations, name="mediations"),
     path("mediation/<int:pk>/", views.mediation_detail, name="mediation"),
 ]

@@ -7,12 +7,24 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from cocreate import campaigns, contributions, evaluation, forms, mediation, services
-from cocreate.models import Campaign, Contribution, Decision, Finding, Mediation, Meeting, Need, Satisfaction
+from cocreate import campaigns, contributions, evaluation, forms, mediation, services, spotchecks
+from cocreate.models import (
+    Campaign,
+    Contribution,
+    Decision,
+    Finding,
+    Mediation,
+    Meeting,
+    Need,
+    Satisfaction,
+    SpotCheckItem,
+)
 from common import xlsx
 from common.errors import add_to_form
 from grids.models import Community
@@ -364,10 +376,21 @@ def campaign_detail(request, pk):
         }
         for f in findings
     ]
+    may_check = policy.reaches_community(request.user, "cocreate.add_spotcheck", campaign.community)
+    checks = campaign.spot_checks.prefetch_related(
+        Prefetch(
+            "items", queryset=SpotCheckItem.objects.select_related("finding__case__category", "finding__case__cell")
+        )
+    )
     return render(
         request,
         "cocreate/campaign.html",
         {
+            "board": spotchecks.board(campaign),
+            "spot_checks": checks[:12],
+            "may_check": may_check,
+            "check_form": forms.SpotCheckForm(initial={"week": spotchecks.monday(timezone.localdate())}),
+            "result_choices": SpotCheckItem.Result.choices,
             "campaign": campaign,
             "weeks": weeks,
             "findings": findings,
@@ -550,3 +573,67 @@ def campaign_new(request, pk):
             messages.success(request, _("The campaign is set up."))
             return redirect("cocreate:campaign", pk=campaign.pk)
     return render(request, "cocreate/campaign_form.html", {"form": form, "community": community})
+
+
+# --- 每周抽查 and 红黑榜 -----------------------------------------------------------------------------------------
+@require_POST
+@login_required
+def spot_check_draw(request, pk):
+    """A community's managers draw the week's sample of the campaign's findings."""
+    campaign = _get(request, Campaign, pk)
+    if not policy.reaches_community(request.user, "cocreate.add_spotcheck", campaign.community):
+        raise Http404
+    form = forms.SpotCheckForm(request.POST)
+    if form.is_valid():
+        try:
+            check = spotchecks.draw(campaign, request.user, form.cleaned_data["week"], form.cleaned_data["size"])
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
+        else:
+            messages.success(request, _("%(n)s findings drawn for the week's spot check.") % {"n": check.items.count()})
+    else:
+        for field, errors in form.errors.items():
+            for m in errors:
+                messages.error(request, f"{form.fields[field].label}: {m}" if field in form.fields else m)
+    return redirect(reverse("cocreate:campaign", args=[campaign.pk]) + "#spot-checks")
+
+
+@require_POST
+@login_required
+def spot_check_result(request, pk):
+    """Pass or fail for one sampled finding."""
+    from cocreate.models import SpotCheck
+
+    item = get_object_or_404(
+        SpotCheckItem.objects.select_related("spot_check__campaign__community__street"),
+        pk=pk,
+        spot_check__in=policy.scope(request.user, "change", SpotCheck.objects.all()),
+    )
+    campaign = item.spot_check.campaign
+    if not policy.reaches_community(request.user, "cocreate.change_spotcheck", campaign.community):
+        raise Http404
+    form = forms.SpotCheckResultForm(request.POST)
+    if form.is_valid():
+        try:
+            spotchecks.record(item, request.user, form.cleaned_data["result"], form.cleaned_data["note"])
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
+        else:
+            messages.success(request, _("Recorded."))
+    else:
+        for errors in form.errors.values():
+            for m in errors:
+                messages.error(request, m)
+    return redirect(reverse("cocreate:campaign", args=[campaign.pk]) + "#spot-checks")
+
+
+def campaign_board(request, pk):
+    """红黑榜, public: communities (villages) of the campaign's wave with their rates; no person is named."""
+    campaign = get_object_or_404(Campaign.objects.select_related("community__street"), pk=pk)
+    return render(
+        request,
+        "cocreate/board.html",
+        {"campaign": campaign, "board": spotchecks.board(campaign), "wave": spotchecks.wave(campaign)},
+    )

@@ -132,6 +132,9 @@ PAGES = {
     "cocreate:project-contribution": Page(MANAGERS, obj="renovation-project"),
     "cocreate:facility-contribution": Page(MANAGERS, obj="asset"),
     "cocreate:campaign-new": Page(MANAGERS, obj="community"),
+    "cocreate:spot-check-draw": Page(post_only=True, obj="campaign"),
+    "cocreate:spot-check-result": Page(post_only=True, obj="none"),
+    "cocreate:campaign-board": Page(ALL, obj="campaign", public=True),  # 红黑榜: community names and rates
     # Mediations: the community's mediators (the world's manager of A) and the parties' grid worker only.
     "cocreate:mediations": Page(frozenset({"worker", "manager", "admin"})),
     "cocreate:mediation": Page(frozenset({"worker", "manager", "admin"}), obj="mediation"),
