@@ -18,6 +18,7 @@ from common.geometry import STORAGE_SRID, to_metric, validate_geometry
 from common.masking import Masked, mask_name, mask_phone
 from common.models import CodeManager, Localised, TimeStampedModel  # Localised: named by migrations
 from common.validators import validate_phone
+from grids.models import Located, LocatedQuerySet
 
 from .photos import validate_photo
 
@@ -119,13 +120,7 @@ SORTING_CHOICES = [
 ]
 
 
-class AssetQuerySet(models.QuerySet):
-    def assign_cells(self):
-        """Set cell and community of every row from its anchor point, in one UPDATE (grids.assignment)."""
-        from grids.assignment import assign_cells
-
-        return assign_cells(self)
-
+class AssetQuerySet(LocatedQuerySet):
     def refresh_measures(self):
         """Area (polygons) and length (lines) in metres on each row's UTM zone, in one UPDATE."""
         metric = UTMTransform("geom")
@@ -164,7 +159,7 @@ class UTMTransform(Func):
         return f"ST_Transform({sql}, {zone})", [*params, *params, *params]
 
 
-class Asset(TimeStampedModel):
+class Asset(Located, TimeStampedModel):
     """A component on the map, identified by 16 digits: 6 county + 2 family + 2 type + 6 serial."""
 
     class Condition(models.TextChoices):
@@ -204,24 +199,6 @@ class Asset(TimeStampedModel):
         related_name="assets",
         editable=False,
         verbose_name=_("district"),
-    )
-    cell = models.ForeignKey(
-        "grids.GridCell",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="assets",
-        verbose_name=_("grid cell"),
-    )
-    community = models.ForeignKey(
-        "grids.Community",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="assets",
-        verbose_name=_("community"),
     )
 
     objects = AssetQuerySet.as_manager()
@@ -291,8 +268,7 @@ class Asset(TimeStampedModel):
                 self.district = self.district_for_geometry(raise_error=True)
                 self.assign_identifier()
             super().save(*args, **kwargs)
-            Asset.objects.filter(pk=self.pk).assign_cells()
-        self.refresh_from_db(fields=["cell", "community"])
+            self.assign_cell()
 
     def assign_identifier(self):
         # Serialise numbering per type: the type row is locked until the transaction ends.

@@ -18,6 +18,7 @@ from common.geometry import validate_geometry
 from common.masking import Masked, mask_name, mask_phone
 from common.models import CodeManager, Localised, TimeStampedModel  # Localised: named by migrations
 from common.validators import validate_phone
+from grids.models import Placed
 
 
 def limits():
@@ -156,7 +157,7 @@ class CaseQuerySet(models.QuerySet):
         )
 
 
-class Case(Masked, TimeStampedModel):
+class Case(Masked, Placed, TimeStampedModel):
     class Kind(models.TextChoices):
         PROBLEM = "problem", _("a problem (大事小事我来提)")
         HELP = "help", _("a request for help (急事难事我来帮)")
@@ -206,19 +207,7 @@ class Case(Masked, TimeStampedModel):
         help_text=_("For a good deed: the household that earns the points."),
     )
     source = models.CharField(_("source"), max_length=40, default="web", editable=False)
-    # Where: from the location on intake.
-    community = models.ForeignKey(
-        "grids.Community", on_delete=models.PROTECT, related_name="cases", editable=False, verbose_name=_("community")
-    )
-    cell = models.ForeignKey(
-        "grids.GridCell",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="cases",
-        verbose_name=_("grid cell"),
-    )
+    # Where: community and cell (grids.models.Placed) from the location on intake.
     grid_worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -255,6 +244,10 @@ class Case(Masked, TimeStampedModel):
     client_id = models.UUIDField(_("client id"), unique=True, null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
+    outside_message = _(
+        "This location (%(x).6f, %(y).6f) is outside every community of the district; "
+        "cases can only be reported inside it."
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -333,27 +326,6 @@ class Case(Masked, TimeStampedModel):
             raise ValidationError(errors)
         self.place()
 
-    def place(self):
-        """Community and grid cell from the location (a point on a shared edge goes to the lowest id)."""
-        from grids.models import Community, GridCell
-
-        cell = GridCell.objects.filter(boundary__covers=self.location).order_by("id").first()
-        if cell is not None:
-            self.cell, self.community_id = cell, cell.community_id
-            return
-        community = Community.objects.filter(boundary__covers=self.location).order_by("id").first()
-        if community is None:
-            raise ValidationError(
-                {
-                    "location": gettext(
-                        "This location (%(x).6f, %(y).6f) is outside every community of the district; "
-                        "cases can only be reported inside it."
-                    )
-                    % {"x": self.location.x, "y": self.location.y}
-                },
-                code="outside",
-            )
-        self.cell, self.community = None, community
 
 
 class CaseEvent(models.Model):

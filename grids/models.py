@@ -261,7 +261,7 @@ class Compound(TimeStampedModel):
         validate_geometry(self.boundary, kinds=("MultiPolygon",), label=gettext("Boundary"))
 
 
-class LocatedQuerySet(SoftDeleteQuerySet):
+class LocatedQuerySet(models.QuerySet):
     def assign_cells(self):
         """Set cell and community of every row from its location, in one UPDATE (see grids.assignment)."""
         from grids.assignment import assign_cells
@@ -269,7 +269,91 @@ class LocatedQuerySet(SoftDeleteQuerySet):
         return assign_cells(self)
 
 
-class Building(SoftDeleteModel, TimeStampedModel):
+class SoftDeleteLocatedQuerySet(SoftDeleteQuerySet, LocatedQuerySet):
+    pass
+
+
+class PlaceKey(models.ForeignKey):
+    """The cell / community key of `Located`. Its related name is "%(class)ss" (buildings, households, assets,
+    cases, …); migrations read it as the plain ForeignKey with the name it resolves to, as each model declared it
+    before the fields moved here, so moving them changed no migration."""
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        if not cls._meta.abstract:
+            self._related_name = self.remote_field.related_name
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ForeignKey", args, kwargs
+
+
+class Located(models.Model):
+    """A record that sits in a grid cell and its community, found from its point (the field named by
+    `location_field`). Buildings, households and assets are assigned in bulk after they are saved (`assign_cell`,
+    `LocatedQuerySet.assign_cells`: outside every cell they keep the community that covers them, or none)."""
+
+    cell = PlaceKey(
+        GridCell,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="%(class)ss",
+        verbose_name=_("grid cell"),
+    )
+    community = PlaceKey(
+        Community,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="%(class)ss",
+        verbose_name=_("community"),
+    )
+
+    objects = LocatedQuerySet.as_manager()
+    location_field = "location"
+
+    class Meta:
+        abstract = True
+
+    def assign_cell(self):
+        """This row's cell and community from its location, set by one UPDATE and read back."""
+        type(self).objects.filter(pk=self.pk).assign_cells()
+        self.refresh_from_db(fields=["cell", "community"])
+
+
+class Placed(Located):
+    """A located record that must lie inside a community (cases, needs, disputes): its community and cell are set
+    before it is saved (`place`), and a point outside every community is refused with `outside_message`."""
+
+    community = PlaceKey(
+        Community, on_delete=models.PROTECT, related_name="%(class)ss", editable=False, verbose_name=_("community")
+    )
+
+    objects = models.Manager()  # placed one by one before saving; no bulk assignment (the community is required)
+    outside_message = _("This place (%(x).6f, %(y).6f) is outside every community.")
+
+    class Meta:
+        abstract = True
+
+    def place(self):
+        """Community and grid cell from the point (a point on a shared edge goes to the lowest id)."""
+        point = getattr(self, self.location_field)
+        cell = GridCell.objects.filter(boundary__covers=point).order_by("id").first()
+        if cell is not None:
+            self.cell, self.community_id = cell, cell.community_id
+            return
+        community = Community.objects.filter(boundary__covers=point).order_by("id").first()
+        if community is None:
+            raise ValidationError(
+                {self.location_field: self.outside_message % {"x": point.x, "y": point.y}}, code="outside"
+            )
+        self.cell, self.community = None, community
+
+
+class Building(Located, SoftDeleteModel, TimeStampedModel):
     """楼栋: footprint polygon with year built, storeys and units."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -282,27 +366,8 @@ class Building(SoftDeleteModel, TimeStampedModel):
     year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
     storeys = models.PositiveSmallIntegerField(_("storeys"), null=True, blank=True)
     units = models.PositiveSmallIntegerField(_("units"), null=True, blank=True)
-    cell = models.ForeignKey(
-        GridCell,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="buildings",
-        verbose_name=_("grid cell"),
-    )
-    community = models.ForeignKey(
-        Community,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="buildings",
-        verbose_name=_("community"),
-    )
-
-    objects = AliveManager.from_queryset(LocatedQuerySet)()
-    all_objects = models.Manager.from_queryset(LocatedQuerySet)()
+    objects = AliveManager.from_queryset(SoftDeleteLocatedQuerySet)()
+    all_objects = models.Manager.from_queryset(SoftDeleteLocatedQuerySet)()
     location_field = "anchor"
 
     class Meta:
@@ -326,11 +391,10 @@ class Building(SoftDeleteModel, TimeStampedModel):
         if self.footprint is not None:
             self.anchor = self.footprint.point_on_surface
         super().save(*args, **kwargs)
-        Building.objects.filter(pk=self.pk).assign_cells()
-        self.refresh_from_db(fields=["cell", "community"])
+        self.assign_cell()
 
 
-class Household(Masked, SoftDeleteModel, TimeStampedModel):
+class Household(Masked, Located, SoftDeleteModel, TimeStampedModel):
     """户: the register a grid worker keeps. Head's name, phone and ID number are personal data."""
 
     class Status(models.TextChoices):
@@ -383,27 +447,8 @@ class Household(Masked, SoftDeleteModel, TimeStampedModel):
     courtyard = models.CharField(
         _("beautiful courtyard"), max_length=10, choices=Courtyard.choices, default=Courtyard.NONE
     )
-    cell = models.ForeignKey(
-        GridCell,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="households",
-        verbose_name=_("grid cell"),
-    )
-    community = models.ForeignKey(
-        Community,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="households",
-        verbose_name=_("community"),
-    )
-
-    objects = AliveManager.from_queryset(LocatedQuerySet)()
-    all_objects = models.Manager.from_queryset(LocatedQuerySet)()
+    objects = AliveManager.from_queryset(SoftDeleteLocatedQuerySet)()
+    all_objects = models.Manager.from_queryset(SoftDeleteLocatedQuerySet)()
     location_field = "location"
     MAX_LINKED = 10
 
@@ -453,5 +498,4 @@ class Household(Masked, SoftDeleteModel, TimeStampedModel):
         if self.location is None and self.building_id:
             self.location = self.building.anchor
         super().save(*args, **kwargs)
-        Household.objects.filter(pk=self.pk).assign_cells()
-        self.refresh_from_db(fields=["cell", "community"])
+        self.assign_cell()
