@@ -113,7 +113,9 @@ def _household_counts(cells, types, radius_m, srid, lat):
     gathered into one multipoint in metres; each household of the cell is then measured against that multipoint
     only. The same answer as probing the index once per household, for a fraction of the cost when the cells hold
     thousands of households. The tables are read through the models' own querysets (soft-deleted households and
-    the asset filters apply).
+    the asset filters apply). The cells are read with IN (subquery) and the households joined to them: a
+    `= ANY(ARRAY(subquery))` filter left the planner guessing 10 cells and 2,019 households for a district of 5,000
+    cells and 1M households (statistics cannot help there: the array is unknown when the plan is made).
     """
     from grids.models import Household
 
@@ -125,7 +127,7 @@ def _household_counts(cells, types, radius_m, srid, lat):
     sql = f"""
         WITH scope AS MATERIALIZED (
             SELECT c.id, c.boundary FROM {connection.ops.quote_name(cells.model._meta.db_table)} c
-             WHERE c.id = ANY(ARRAY({cell_sql}))),
+             WHERE c.id IN ({cell_sql})),
         near AS (
             SELECT s.id AS cell_id, ST_Collect(ST_Transform(a.anchor, %s)) AS pts
               FROM scope s JOIN ({asset_sql}) a ON a.anchor && ST_Expand(s.boundary, %s)
@@ -133,8 +135,8 @@ def _household_counts(cells, types, radius_m, srid, lat):
         SELECT h.cell_id, count(*),
                count(*) FILTER (WHERE n.pts IS NOT NULL AND ST_DWithin(n.pts, ST_Transform(h.location, %s), %s))
           FROM ({hh_sql}) h
+          JOIN scope s ON s.id = h.cell_id
           LEFT JOIN near n ON n.cell_id = h.cell_id
-         WHERE h.cell_id = ANY(ARRAY(SELECT id FROM scope))
          GROUP BY h.cell_id"""
     params = (
         *cell_params,
