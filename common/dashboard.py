@@ -98,11 +98,12 @@ def summaries():
 def refresh_summaries(limit=None):
     """Recompute the stale entries of every summary; with `limit`, only when no backlog is larger than it.
     True when every summary is up to date."""
-    found = summaries()
-    if limit is not None and any(s.pending() > limit for s in found):
+    waiting = [(s, s.pending()) for s in summaries()]
+    if limit is not None and any(n > limit for _s, n in waiting):
         return False
-    for summary in found:
-        summary.refresh()
+    for summary, n in waiting:
+        if n:
+            summary.refresh()
     return True
 
 
