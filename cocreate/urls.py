@@ -39,4 +39,5 @@ urlpatterns = [
     path("campaign/<int:pk>/board/", views.campaign_board, name="campaign-board"),
     path("mediations/", views.mediations, name="mediations"),
     path("mediation/<int:pk>/", views.mediation_detail, name="mediation"),
+    path("mediation-photo/<int:pk>/", views.mediation_photo, name="mediation-photo"),
 ]

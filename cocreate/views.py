@@ -447,6 +447,22 @@ def mediations(request):
     )
 
 
+def mediation_photo(request, pk):
+    """A photo of a signed agreement, for those who may read the mediation (the community's mediators, whoever holds
+    the dispute's cell today, administrators); 404 for everybody else, signed in or not. Never kept by a shared
+    cache or the browser's disk cache."""
+    from django.http import FileResponse
+    from django.utils.cache import patch_cache_control
+
+    from cocreate.models import MediationPhoto
+
+    photo = get_object_or_404(policy.scope(request.user, "view", MediationPhoto.objects.all()), pk=pk)
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    patch_cache_control(response, private=True, no_store=True, max_age=0)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @login_required
 def mediation_detail(request, pk):
     m = _get(request, Mediation, pk)

@@ -46,6 +46,8 @@ PAGES = {
     "set_language": Page(post_only=True),
     "api-schema": Page(ALL),
     "two-factor": Page(frozenset({"dispatcher", "manager", "street_manager", "admin"})),
+    "tokens": Page(SIGNED_IN),
+    "token-revoke": Page(post_only=True, obj="none"),
     "audit-export": Page(ADMIN),
     "record-history": Page(ADMIN, kwargs=(("app_label", "grids"), ("model", "household"), ("pk", "1"))),
     "grids:map": Page(ALL),
@@ -138,6 +140,7 @@ PAGES = {
     # Mediations: the community's mediators (the world's manager of A) and the parties' grid worker only.
     "cocreate:mediations": Page(frozenset({"worker", "manager", "admin"})),
     "cocreate:mediation": Page(frozenset({"worker", "manager", "admin"}), obj="mediation"),
+    "cocreate:mediation-photo": Page(frozenset(), obj="none"),  # the world has no agreement photo: 404 for all
     "field:workspace": Page(CASE_STAFF),
     "field:sw": Page(ALL),
     "field:manifest": Page(ALL),

@@ -146,3 +146,43 @@ def test_mediators_record_sessions_the_agreement_with_photos_and_follow_ups_on_t
     client.force_login(scene["manager"])  # not a mediator
     assert client.post(url, {"step": "followup", "on": "2026-10-21", "note": "x"}).status_code == 404
     assert FollowUp.objects.count() == 1
+
+
+def test_agreement_photos_are_shown_to_those_who_read_the_mediation_and_404_to_everybody_else(
+    client, scene, django_user_model
+):
+    from django.utils import timezone
+
+    from accounts.models import Membership, Role
+    from cases.photos import clean_photo
+    from cases.tests.factories import jpeg
+    from cocreate.models import MediationPhoto
+    from grids.models import GridAssignment
+    from grids.tests.factories import make_community
+
+    photo = MediationPhoto.objects.create(mediation=scene["mediation"], image=clean_photo(jpeg()))
+    url = reverse("cocreate:mediation-photo", args=[photo.pk])
+    for who in ("mediator", "worker"):
+        client.force_login(scene[who])
+        resp = client.get(url)
+        assert resp.status_code == 200 and resp["Content-Type"] == "image/jpeg"
+        assert b"".join(resp.streaming_content).startswith(b"\xff\xd8")
+        cache = resp["Cache-Control"]
+        assert "private" in cache and "no-store" in cache and "public" not in cache
+        page = client.get(reverse("cocreate:mediation", args=[scene["mediation"].pk])).content.decode()
+        assert f'src="{url}"' in page
+    street = django_user_model.objects.create_user("photo_street_manager")
+    Membership.objects.create(user=street, role=Role.MANAGER, street=scene["community"].street)
+    elsewhere = django_user_model.objects.create_user("photo_mediator_elsewhere")
+    Mediator.objects.create(user=elsewhere, community=make_community(code="002"))
+    outsiders = [scene["manager"], scene["resident"], street, elsewhere]
+    for user in outsiders:
+        client.force_login(user)
+        assert client.get(url).status_code == 404, user
+    client.logout()
+    assert client.get(url).status_code == 404
+    # The worker who hands the cell on loses the photos with the mediation.
+    today = timezone.localdate()
+    GridAssignment.objects.filter(cell=scene["west"], worker=scene["worker"]).update(end=today - timedelta(days=1))
+    client.force_login(scene["worker"])
+    assert client.get(url).status_code == 404

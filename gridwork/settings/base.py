@@ -289,7 +289,9 @@ REST_FRAMEWORK = {
     # Bad query parameters are 400s naming the parameter; refused deletes are 409s naming what refers.
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Sessions only: the login page asks for the second factor; HTTP Basic would skip it.
+        # Personal access tokens (Authorization: Bearer, made from a session that passed the second factor where
+        # the role needs one; accounts/tokens.py), then sessions. No HTTP Basic: it would skip the second factor.
+        "accounts.tokens.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
 }
@@ -313,6 +315,9 @@ LAYERS = {
     # Green coverage: a pixel is green when its NDVI is above this value.
     "NDVI_THRESHOLD": float(env("GRIDWORK_NDVI_THRESHOLD", "0.3")),
 }
+
+# Bad personal access tokens accepted per client address before it is answered 429 (django-ratelimit's format).
+TOKEN_FAILURE_RATE = env("GRIDWORK_TOKEN_FAILURE_RATE", "20/m")
 
 # OGC API Features (/ogc/): the CRSs offered besides CRS84 and EPSG:4326, by EPSG code: CGCS2000 and the city's
 # 3-degree Gauss-Krüger zone (4547: CM 114°E, the demo city's).
