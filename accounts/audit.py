@@ -8,6 +8,11 @@ from django.conf import settings
 def register_domain_models():
     from auditlog.registry import auditlog
 
+    from accounts.models import AccessToken
+
+    # Tokens made and revoked are in the trail; their digest and each use are not (uses: logger gridwork.tokens).
+    if not auditlog.contains(AccessToken):
+        auditlog.register(AccessToken, exclude_fields=["digest", "last_used_at", "created_at", "updated_at"])
     for label in getattr(settings, "AUDITED_APPS", []):
         try:
             config = apps.get_app_config(label)

@@ -31,3 +31,36 @@ class LoginForm(AuthenticationForm):
 
 class ConfirmDeviceForm(forms.Form):
     token = forms.CharField(label=_("Code shown by the app"), max_length=8)
+
+
+class AccessTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “QGIS on my laptop”.")
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=(), initial="read")
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for a token that lasts until it is revoked."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import AccessToken
+
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = AccessToken.Scope.choices
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give the token a name."))
+        return name
+
+    def clean_expires_on(self):
+        from django.utils import timezone
+
+        day = self.cleaned_data.get("expires_on")
+        if day is not None and day <= timezone.localdate():
+            raise forms.ValidationError(_("The expiry date must lie in the future."))
+        return day

@@ -98,3 +98,46 @@ class Membership(TimeStampedModel):
         from accounts import policy
 
         policy.forget(self.user)
+
+
+class AccessToken(TimeStampedModel):
+    """A personal access token for QGIS, GDAL and scripts (`Authorization: Bearer <token>` on /api/ and /ogc/).
+
+    The token itself is shown once when it is made; only its SHA-256 digest is kept (a token is 32 random bytes,
+    so a fast digest cannot be searched backwards). `prefix` is the public part that names it in lists and logs.
+    A token acts for its user with the same area rules, read-only or read-write; `verified` records that it was
+    made in a session verified by the second factor (tokens without it stop working once the user needs one)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read only")
+        WRITE = "write", _("read and write")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for, e.g. “QGIS on my laptop”."))
+    prefix = models.CharField(_("token prefix"), max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    verified = models.BooleanField(_("made with the second factor"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self):
+        from django.utils import timezone
+
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

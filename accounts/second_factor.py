@@ -23,6 +23,29 @@ from accounts import policy
 OPEN_PATHS = ("/accounts/login/", "/accounts/logout/", "/static/", "/i18n/", "/healthz")
 
 
+def role_calls_for_second_factor(user):
+    """Staff, administrators, managers and dispatchers: the roles that enrol an authenticator app."""
+    from accounts.models import Membership, Role
+
+    return user.is_authenticated and (
+        user.is_staff
+        or policy.is_admin(user)
+        or user.managed_communities.exists()
+        or Membership.objects.filter(user=user, role__in=[Role.MANAGER, Role.DISPATCHER, Role.ADMIN]).exists()
+    )
+
+
+def requires_second_factor(user):
+    """Whether what the user does outside the login page (a personal access token) must rest on a second factor:
+    when they enrolled one, or when their role calls for one."""
+    return user_has_device(user, confirmed=True) or role_calls_for_second_factor(user)
+
+
+def may_make_tokens(user):
+    """Personal access tokens are made in a session verified by the second factor wherever one is required."""
+    return user.is_authenticated and (user.is_verified() or not requires_second_factor(user))
+
+
 def needs_code(user):
     return user.is_authenticated and not user.is_verified() and user_has_device(user, confirmed=True)
 

@@ -7,16 +7,18 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.contrib.auth.views import LoginView as BaseLoginView
 from django.contrib.auth.views import LogoutView as BaseLogoutView
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import generic
 from django_otp import login as otp_login
+from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import ConfirmDeviceForm, LoginForm
-from accounts.models import Membership, Role
+from accounts.forms import AccessTokenForm, ConfirmDeviceForm, LoginForm
 from accounts.scoping import is_admin
+from accounts.second_factor import role_calls_for_second_factor
 from common.params import ParamError, parse_date, raw
 
 
@@ -41,13 +43,7 @@ class LogoutView(BaseLogoutView):
         return response
 
 
-def may_use_second_factor(user):
-    return user.is_authenticated and (
-        user.is_staff
-        or is_admin(user)
-        or user.managed_communities.exists()
-        or Membership.objects.filter(user=user, role__in=[Role.MANAGER, Role.DISPATCHER, Role.ADMIN]).exists()
-    )
+may_use_second_factor = role_calls_for_second_factor
 
 
 class TwoFactorView(LoginRequiredMixin, UserPassesTestMixin, generic.FormView):
@@ -147,3 +143,66 @@ class AuditExportView(AuditAccessMixin, generic.View):
                 ]
             )
         return response
+
+
+class TokensView(LoginRequiredMixin, generic.FormView):
+    """The user's personal access tokens (for QGIS, GDAL and scripts): make one (shown once), see when each was
+    last used, revoke. Users whose role calls for a second factor make tokens only from a verified session."""
+
+    template_name = "accounts/tokens.html"
+    form_class = AccessTokenForm
+
+    def get_context_data(self, **kwargs):
+        from accounts.models import AccessToken
+        from accounts.second_factor import may_make_tokens, requires_second_factor
+
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["tokens"] = AccessToken.objects.filter(user=user)
+        ctx["may_make"] = may_make_tokens(user)
+        ctx["needs_enrolment"] = requires_second_factor(user) and not user_has_device(user, confirmed=True)
+        ctx["ogc_url"] = self.request.build_absolute_uri("/ogc/")
+        return ctx
+
+    def form_valid(self, form):
+        from datetime import datetime, time
+
+        from django.utils import timezone
+
+        from accounts.second_factor import may_make_tokens
+        from accounts.tokens import make_token
+
+        user = self.request.user
+        if not may_make_tokens(user):
+            raise PermissionDenied(_("Sign in with the code of your authenticator app to make a token."))
+        day = form.cleaned_data["expires_on"]
+        expires = timezone.make_aware(datetime.combine(day, time.min)) if day else None
+        token, raw = make_token(
+            user, form.cleaned_data["name"], form.cleaned_data["scope"], expires, verified=user.is_verified()
+        )
+        ctx = self.get_context_data(form=self.form_class())
+        ctx["new_token"] = raw
+        ctx["new_name"] = token.name
+        response = self.render_to_response(ctx)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class TokenRevokeView(LoginRequiredMixin, generic.View):
+    """Revoke one of one's own tokens (POST); other users' tokens answer 404."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        from django.contrib import messages
+        from django.shortcuts import get_object_or_404
+        from django.utils import timezone
+
+        from accounts.models import AccessToken
+
+        token = get_object_or_404(AccessToken, pk=pk, user=request.user)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at", "updated_at"])
+        messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+        return redirect("tokens")
