@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from common.files import local_path, storage_path
 from layers import progress, targets
 from layers.models import ImportJob
-from layers.notes import joined, note
+from layers.notes import in_every_language, joined, note
 from layers.readers import LayerFileError, Source
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,8 @@ def write_row(job, target, model, existing, mapping, key, row, geom, attrs):
         for field, column in mapping.items():
             values[field] = convert(model, field, attrs.get(column))
     except ValidationError as exc:
-        return [row, SKIPPED, None, note("field", field=field, message=" ".join(exc.messages))]
+        message = in_every_language(lambda error=exc: " ".join(error.messages))  # Django's lazy messages
+        return [row, SKIPPED, None, note("field", field=field, message=message)]
     obj, status = None, IMPORTED
     if key:
         if values.get(key) in (None, ""):
@@ -237,17 +238,18 @@ def write_row(job, target, model, existing, mapping, key, row, geom, attrs):
         obj.properties = {k: v for k, v in attrs.items() if k not in used}
     setattr(obj, target.geom_field, target.coerce(GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=4326)))
     action = "change" if status == UPDATED else "add"
+    exclude = [f.name for f in model._meta.fields if not f.editable]
     try:
         with transaction.atomic():
             if status == UPDATED:
                 within_area(job, action, obj)
             if target.prepare:
                 target.prepare(obj, job)
-            obj.full_clean(exclude=[f.name for f in model._meta.fields if not f.editable])
+            obj.full_clean(exclude=exclude)
             obj.save()
             within_area(job, action, obj)  # where the row landed, with what the save derived
     except ValidationError as exc:
-        return [row, SKIPPED, None, "; ".join(_messages(exc))]
+        return [row, SKIPPED, None, note("invalid", message=clean_messages(obj, exclude, exc))]
     except PermissionDenied:
         return [row, SKIPPED, None, note("outside_area")]
     return [row, status, obj.pk, repaired]
@@ -267,6 +269,21 @@ def within_area(job, action, obj):
         return
     if any(place.path(level) for level in ("district", "street", "community", "cell")) or place.geometry:
         policy.require(user, action, obj)
+
+
+def clean_messages(obj, exclude, exc):
+    """The refusal of a row by the model's own rules, in every language of the site: clean() words its messages
+    in the language active when it runs (the importer's), so it is asked again in each (reads only, the row's
+    transaction is already rolled back)."""
+
+    def words():
+        try:
+            obj.full_clean(exclude=exclude)
+        except ValidationError as again:
+            return "; ".join(_messages(again))
+        return "; ".join(_messages(exc))
+
+    return in_every_language(words)
 
 
 def _messages(exc):

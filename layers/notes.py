@@ -1,14 +1,18 @@
 """Row notes of an import report, stored as a code with parameters and worded when read, in the reader's language.
 
-A report row is [row number, status, record id, note]; the note is {"code": …, "params": {…}} (older reports and
-the model's own validation messages hold text). `text(note)` words one note; `summary(report)` counts the rows per
-reason: one line per reason, with the first row numbers.
+A report row is [row number, status, record id, note]; the note is {"code": …, "params": {…}} (older reports hold
+text). The messages of a model's own clean() and of its fields' validators are worded by the model, not here: they
+are kept in every language of the site (`in_every_language`, a parameter {"i18n": {language: text}}) and the
+reader's is shown. `text(note)` words one note; `summary(report)` counts the rows per reason: one line per reason,
+with the first row numbers.
 """
 
 import re
 from collections import Counter, defaultdict
 
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 NUMBERS = re.compile(r"\(?-?\d+(?:\.\d+)?(?:,\s*-?\d+(?:\.\d+)?)*\)?")
 
@@ -36,6 +40,25 @@ def note(code, **params):
     return {"code": code, "params": params}
 
 
+def in_every_language(words):
+    """{"i18n": {language: words()}} for each language of the site: `words` renders messages worded elsewhere (a
+    model's clean(), a field's validators) under the active language."""
+    out = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            out[code] = words()
+    return {"i18n": out}
+
+
+def _localised(value):
+    """A parameter kept in every language, in the reader's (the site's default, or any, when theirs is missing)."""
+    if isinstance(value, dict) and isinstance(value.get("i18n"), dict):
+        texts = value["i18n"]
+        language = get_language() or settings.LANGUAGE_CODE
+        return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
+    return value
+
+
 def joined(*notes):
     """Several notes of one row as one: a list of notes (empty ones left out)."""
     flat = []
@@ -53,8 +76,9 @@ def text(value):
         return "; ".join(text(v) for v in value)
     if isinstance(value, dict) and value.get("code") in WORDS:
         words = gettext(WORDS[value["code"]])
+        params = {k: _localised(v) for k, v in (value.get("params") or {}).items()}
         try:
-            return words % value.get("params", {})
+            return words % params
         except (KeyError, TypeError, ValueError):
             return words
     return str(value or "")
@@ -70,6 +94,8 @@ def reasons(value):
         # one line per kind of reason; duplicates and merges of many keys count together
         if code in SUMMARY:
             return [(code, "")]
+        if code in ("invalid", "field"):  # the model's messages: other coordinates or numbers, the same reason
+            return [(code, NUMBERS.sub("…", text(value)))]
         return [(code, text(value))]
     # the model's own messages: the same message about other coordinates or numbers is the same reason
     return [("text", NUMBERS.sub("…", str(value)))]

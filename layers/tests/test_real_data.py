@@ -123,3 +123,26 @@ def test_the_report_speaks_the_readers_language_with_one_line_per_reason(communi
     chinese = admin_client.get(f"/layers/imports/{job.pk}/", headers={"accept-language": "zh-hans"}).content.decode()
     assert "row has no geometry" in english and "row has no geometry" not in chinese
     assert notes.text(notes.note("no_geometry")) in chinese  # the test runs in the default language, Chinese
+
+
+def test_the_models_own_messages_are_read_in_the_readers_language(community, tmp_path, admin_client):
+    """A Chinese importer's report read by an English reader: the messages of Building.clean() (a year out of
+    range) and of a field's conversion (storeys that are no number) are in English for them, Chinese for others."""
+    from django.utils import translation
+
+    rows = [shapely.Polygon(files.square(100 + 30 * i, 100)) for i in range(3)]
+    fields = {"NAME": ["一号", "二号", "三号"], "YEAR": ["1500", "1600", "1990"], "STOREYS": ["3", "4", "五"]}
+    path = files.write(tmp_path / "years.gpkg", rows, fields, "GPKG")
+    with translation.override("zh-hans"):
+        call_command(
+            "import_layer", str(path), target="building", map=["name=NAME", "year_built=YEAR", "storeys=STOREYS"]
+        )
+    job = ImportJob.objects.get()
+    assert job.skipped == 3
+    english = admin_client.get(f"/layers/imports/{job.pk}/", headers={"accept-language": "en"}).content.decode()
+    chinese = admin_client.get(f"/layers/imports/{job.pk}/", headers={"accept-language": "zh-hans"}).content.decode()
+    assert english.count("Enter a year between 1800 and the next few years.") >= 2  # the rows and the summary
+    assert "请输入 1800 年至近几年之间的年份" not in english and "请输入 1800 年至近几年之间的年份" in chinese
+    assert "value must be an integer" in english and "value must be an integer" not in chinese
+    summary = english.split('id="job-summary"')[1].split("</ul>")[0]
+    assert "2 rows: year_built: Enter a year between" in summary and "1 row: storeys:" in summary
