@@ -14,28 +14,21 @@ from django.utils.translation import gettext_lazy as _
 
 from common.geometry import area_m2, validate_geometry
 from common.models import TimeStampedModel
+from grids.models import Placed
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0"), "validators": [MinValueValidator(0)]}
 
 
-def place_point(obj, field="location"):
-    """Community and grid cell of a record from its point (a point on a shared edge goes to the lowest id)."""
-    from grids.models import Community, GridCell
+OUTSIDE_EVERY_COMMUNITY = _("This place (%(x).6f, %(y).6f) is outside every community.")
 
-    point = getattr(obj, field)
+
+def place_point(obj):
+    """Community and grid cell of a record from its point (grids.models.Placed.place), once it is a point."""
+    point = obj.location
     if point is None:
         return
     validate_geometry(point, kinds=("Point",), label=gettext("Location"))
-    cell = GridCell.objects.filter(boundary__covers=point).order_by("id").first()
-    if cell is not None:
-        obj.cell, obj.community_id = cell, cell.community_id
-        return
-    community = Community.objects.filter(boundary__covers=point).order_by("id").first()
-    if community is None:
-        raise ValidationError(
-            {field: gettext("This place (%(x).6f, %(y).6f) is outside every community.") % {"x": point.x, "y": point.y}}
-        )
-    obj.cell, obj.community = None, community
+    obj.place()
 
 
 def photo_path(instance, filename):
@@ -43,7 +36,7 @@ def photo_path(instance, filename):
 
 
 # --- 共谋: needs, resources, projects ----------------------------------------------------------------------------
-class Need(TimeStampedModel):
+class Need(Placed, TimeStampedModel):
     """需求清单: a need a resident or worker posts at a place; others support it (once each)."""
 
     class Topic(models.TextChoices):
@@ -73,19 +66,8 @@ class Need(TimeStampedModel):
         related_name="cocreate_needs",
         verbose_name=_("posted by"),
     )
-    community = models.ForeignKey(
-        "grids.Community", on_delete=models.PROTECT, related_name="needs", editable=False, verbose_name=_("community")
-    )
-    cell = models.ForeignKey(
-        "grids.GridCell",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="needs",
-        verbose_name=_("grid cell"),
-    )
     supporters = models.PositiveIntegerField(_("supporters"), default=0, editable=False)
+    outside_message = OUTSIDE_EVERY_COMMUNITY
 
     class Meta:
         verbose_name = _("need")
@@ -616,7 +598,7 @@ class Mediator(models.Model):
         return f"{self.user} · {self.community}"
 
 
-class Mediation(TimeStampedModel):
+class Mediation(Placed, TimeStampedModel):
     """A dispute between neighbours or households: private, never public."""
 
     class Status(models.TextChoices):
@@ -631,26 +613,11 @@ class Mediation(TimeStampedModel):
     received_on = models.DateField(_("received on"), default=timezone.localdate)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
     parties = models.ManyToManyField("grids.Household", related_name="mediations", verbose_name=_("parties"))
-    community = models.ForeignKey(
-        "grids.Community",
-        on_delete=models.PROTECT,
-        related_name="mediations",
-        editable=False,
-        verbose_name=_("community"),
-    )
-    cell = models.ForeignKey(
-        "grids.GridCell",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="mediations",
-        verbose_name=_("grid cell"),
-    )
     agreement = models.TextField(
         pgettext_lazy("mediation", "agreement"), blank=True, validators=[MaxLengthValidator(5000)]
     )
     agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
+    outside_message = OUTSIDE_EVERY_COMMUNITY
 
     class Meta:
         verbose_name = _("mediation")

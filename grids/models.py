@@ -333,7 +333,8 @@ class Placed(Located):
     )
 
     objects = models.Manager()  # placed one by one before saving; no bulk assignment (the community is required)
-    outside_message = _("This place (%(x).6f, %(y).6f) is outside every community.")
+    # The refusal of a point outside every community, in the model's own words: "… (%(x).6f, %(y).6f) …".
+    outside_message = None
 
     class Meta:
         abstract = True
