@@ -44,23 +44,47 @@ class Suggestion:
 
 
 def suggest(case, day=None):
+    """The candidates for handling `case`, the recommended one marked, with what the location tells and why."""
     r = who_is_responsible(case.location.x, case.location.y, day)
-    s = Suggestion(cell=r.cell, community=case.community)
+    s = Suggestion(cell=r.cell, community=case.community, facts=location_facts(case, r))
+    workers = worker_candidates(r)
+    areas = area_candidates(r)
+    dept = department_candidate(case.category)
+    asset_dept = asset_candidate(case)
+    pick, s.why = recommend(case.category, asset_dept, areas, dept, workers)
+    if pick is not None:
+        pick.recommended = True
+    seen = set()
+    for c in [asset_dept, *[c for _a, c in areas], dept, *workers]:
+        if c is not None and c.value not in seen:
+            seen.add(c.value)
+            s.candidates.append(c)
+    s.candidates.sort(key=lambda c: not c.recommended)
+    return s
+
+
+def location_facts(case, r):
+    """What the location tells, in words: its cell (and the cells it borders), or its community only; no area."""
+    facts = []
     if r.cell is not None:
-        s.facts.append(
+        facts.append(
             _("The location lies in grid cell %(code)s of %(community)s.")
             % {"code": r.cell.code, "community": r.cell.community.name}
         )
         if r.boundary_cells:
-            s.facts.append(
+            facts.append(
                 _("It is on the edge with %(cells)s; the cell with the lowest number takes it.")
                 % {"cells": ", ".join(c.code for c in r.boundary_cells)}
             )
     else:
-        s.facts.append(_("The location is in %(community)s but in no grid cell.") % {"community": case.community.name})
+        facts.append(_("The location is in %(community)s but in no grid cell.") % {"community": case.community.name})
     if not r.areas:
-        s.facts.append(_("No responsibility area covers the location."))
+        facts.append(_("No responsibility area covers the location."))
+    return facts
 
+
+def worker_candidates(r):
+    """The cell's grid workers, in the order the lookup gives them."""
     workers = []
     for a in r.workers:
         name = a.worker.get_full_name() or a.worker.username
@@ -73,6 +97,11 @@ def suggest(case, day=None):
                 % {"role": a.get_role_display(), "code": r.cell.code, "since": a.start.isoformat()},
             )
         )
+    return workers
+
+
+def area_candidates(r):
+    """(area, candidate) for the party of each responsibility area covering the point."""
     areas = []
     for area in r.areas:
         duties = area.duty_text
@@ -84,53 +113,50 @@ def suggest(case, day=None):
         if duties:
             reason += _(" (duties: %(duties)s)") % {"duties": duties}
         areas.append((area, Candidate("party", f"party:{area.party_id}", area.party.label, reason + ".")))
-    category = case.category
+    return areas
+
+
+def department_candidate(category):
+    """The category's department: its party when there is one (by link, else by name), else the name alone."""
     dept_party = category.department_party
     if dept_party is None:
         from responsibility.models import Party
 
         dept_party = Party.objects.filter(kind=Party.Kind.DEPARTMENT, name=category.department).order_by("id").first()
-    dept = Candidate(
+    return Candidate(
         "department",
         f"party:{dept_party.pk}" if dept_party else f"dept:{category.department}",
         category.department,
         _("%(category)s cases go to %(department)s (deadline %(hours)s h).")
         % {"category": category, "department": category.department, "hours": category.deadline_hours},
     )
-    asset_dept = None
-    if case.asset_id and case.asset.department:
-        asset_dept = Candidate(
-            "department",
-            f"dept:{case.asset.department}",
-            case.asset.department,
-            _("Asset %(id)s (%(type)s) is looked after by %(department)s.")
-            % {"id": case.asset.identifier, "type": case.asset.type, "department": case.asset.department},
-        )
 
-    # The recommendation, by the rule in the module docstring.
+
+def asset_candidate(case):
+    """The department the case's asset names, if any."""
+    if not (case.asset_id and case.asset.department):
+        return None
+    return Candidate(
+        "department",
+        f"dept:{case.asset.department}",
+        case.asset.department,
+        _("Asset %(id)s (%(type)s) is looked after by %(department)s.")
+        % {"id": case.asset.identifier, "type": case.asset.type, "department": case.asset.department},
+    )
+
+
+def recommend(category, asset_dept, areas, dept, workers):
+    """(candidate, why) by the rule in the module docstring; (None, why) when there is no one."""
     matching = [c for kind in category.area_kinds for a, c in areas if a.kind == kind]
     if asset_dept is not None:
-        pick, s.why = asset_dept, _("A component case goes to the asset's department.")
-    elif matching:
-        pick, s.why = matching[0], _("The category is handled first by the party of a covering responsibility area.")
-    elif category.department:
-        pick, s.why = (
-            dept,
-            _("No area of the listed kinds covers the location: the category's department."),
-        )
-    elif workers:
-        pick, s.why = workers[0], _("No department for the category: the grid worker of the cell.")
-    else:
-        pick, s.why = None, _("No handler could be found; choose one.")
-    if pick is not None:
-        pick.recommended = True
-    seen = set()
-    for c in [asset_dept, *[c for _a, c in areas], dept, *workers]:
-        if c is not None and c.value not in seen:
-            seen.add(c.value)
-            s.candidates.append(c)
-    s.candidates.sort(key=lambda c: not c.recommended)
-    return s
+        return asset_dept, _("A component case goes to the asset's department.")
+    if matching:
+        return matching[0], _("The category is handled first by the party of a covering responsibility area.")
+    if category.department:
+        return dept, _("No area of the listed kinds covers the location: the category's department.")
+    if workers:
+        return workers[0], _("No department for the category: the grid worker of the cell.")
+    return None, _("No handler could be found; choose one.")
 
 
 def resolve_handler(value):
