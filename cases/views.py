@@ -378,6 +378,11 @@ def photo(request, pk):
 @login_required
 def notifications(request):
     items = list(Notification.objects.filter(recipient=request.user).select_related("case")[:100])
+    for n in items:
+        # The reporter rates the handling from the notification of the closure (the rating page is cocreate's).
+        c = n.case
+        closed_now = c.state == State.CLOSED and c.closed_at is not None
+        n.rate = closed_now and c.reporter_id == request.user.pk and n.created_at >= c.closed_at
     if request.method == "POST":
         Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
         return redirect("cases:notifications")

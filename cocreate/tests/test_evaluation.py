@@ -143,3 +143,17 @@ def test_a_resident_rates_for_their_household_on_the_page(client, scene, finishe
     assert ProjectRating.objects.get(project=finished).household == scene["households"][0]
     page = client.get(url).content.decode()
     assert "basically satisfied" in page and 'id="rate-form"' not in page
+
+
+def test_the_notification_of_the_closure_carries_the_rating_link(client, scene):
+    case = report(reporter=scene["resident"])
+    Case.objects.filter(pk=case.pk).update(state=State.VERIFIED)
+    case.refresh_from_db()
+    client.force_login(scene["resident"])
+    rate = reverse("cocreate:rate-case", args=[case.token])
+    assert rate not in client.get(reverse("cases:notifications")).content.decode()  # not before it is closed
+    workflow.perform(case, "close", scene["disp"])
+    page = client.get(reverse("cases:notifications")).content.decode()
+    assert page.count(f'href="{rate}"') == 1
+    resp = client.post(rate, {"level": "basic"})
+    assert resp.status_code == 302 and CaseRating.objects.get(case=case).level == "basic"
