@@ -124,6 +124,16 @@ def workspace(request):
         "idle": _("No patrol under way."),
         "patrol": _("Patrol"),
         "tooShort": _("Nothing was recorded: a patrol needs a track of at least two points."),
+        "dueTitle": _("Inspections due"),
+        "dueOn": _("due on"),
+        "pass": _("Pass"),
+        "failItem": _("Fail"),
+        "itemNote": _("What is wrong (optional)"),
+        "answerAll": _("Answer every item."),
+        "inspection": _("Inspection"),
+        "failedOpens": _("Each failed item opens a rectification case (限期整改)."),
+        "otherAccount": _("belongs to another account: sent when that account signs in on this phone"),
+        "retrying": _("will try again"),
         "logoutPending": _("%(count)s items have not been sent yet and are lost if you sign out now. Sign out?"),
     }
     context = {
@@ -159,6 +169,8 @@ def data(request):
             "cells": {"type": "FeatureCollection", "features": outlines},
             "tasks": tasks,
             "cases": others,
+            # Other kinds of rows (inspections due …) from the apps that registered a source with field.inbox.
+            "due": inbox.source_rows(request.user, now),
         }
     )
 

@@ -102,11 +102,18 @@ def due_for(user, day=None):
 
 
 def describe(rows):
-    """The due rows with their checklist, cell and facility names (three queries, whatever the number of rows)."""
+    """The due rows with their checklist, cell and facility names (four queries, whatever the number of rows)."""
+    from django.urls import reverse
+
     from assets.models import Asset
     from grids.models import GridCell
+    from inspections.models import ChecklistItem
 
     lists = Checklist.objects.in_bulk({r.checklist_id for r in rows})
+    items = {}
+    for item in ChecklistItem.objects.filter(checklist__in=list(lists)).order_by("order", "pk"):
+        items.setdefault(item.checklist_id, []).append({"id": item.pk, "text": item.text})
+    url = reverse("inspections:api-result")
     cells = GridCell.objects.in_bulk({r.cell_id for r in rows})
     assets = Asset.objects.in_bulk({r.asset_id for r in rows if r.asset_id})
     today = timezone.localdate()
@@ -130,6 +137,8 @@ def describe(rows):
                 "lon": round(place.x, 6),
                 "lat": round(place.y, 6),
                 "done": r.done,
+                "items": items.get(r.checklist_id, []),
+                "url": url,
             }
         )
     return out

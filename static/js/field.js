@@ -28,7 +28,7 @@
 
   var cfg = readJSON("field-config");
   var W = readJSON("field-words");
-  var state = { tasks: [], cases: [], pendingCases: {}, current: null, panel: "inbox" };
+  var state = { tasks: [], cases: [], due: [], pendingCases: {}, pendingDue: {}, current: null, panel: "inbox" };
 
   // --- the queue ---------------------------------------------------------------------------------------------
   var dbp = idb.openDB("gridwork-field", 1, {
@@ -38,8 +38,18 @@
     },
   });
 
+  // Each item carries the account that queued it: it is sent only under that account's session (on a shared phone
+  // another account's items wait, shown as such). A 5xx or a network error puts the item back with a growing delay
+  // (10 s, 20 s, 40 s … up to 10 minutes) without holding the items behind it; a 4xx is the server's answer: the
+  // item leaves the queue and its message is shown.
+  var RETRY_MS = 10000;
+  var RETRY_MAX_MS = 600000;
+
   function enqueue(item) {
     item.created = Date.now();
+    item.user = cfg.user;
+    item.attempts = 0;
+    item.nextAt = 0;
     return dbp
       .then(function (db) { return db.put("queue", item); })
       .then(showQueue)
@@ -75,6 +85,13 @@
       .then(function (db) {
         return db.getAll("queue").then(function (items) {
           items.sort(function (a, b) { return a.created - b.created; });
+          var now = Date.now();
+          items = items.filter(function (item) { return mine(item) && !(item.nextAt > now); });
+          function later(item) {
+            item.attempts = (item.attempts || 0) + 1;
+            item.nextAt = Date.now() + Math.min(RETRY_MS * Math.pow(2, item.attempts - 1), RETRY_MAX_MS);
+            return db.put("queue", item).then(function () { return "next"; });
+          }
           function next(i) {
             if (i >= items.length) return null;
             var item = items[i];
@@ -86,13 +103,13 @@
             }).then(
               function (r) {
                 return r.json().catch(function () { return null; }).then(function (body) {
-                  if (r.status >= 500) return "stop";
+                  if (r.status >= 500) return later(item);
                   if ((r.status === 401 || r.status === 403) && !(body && body.code)) {
                     $("sync").dataset.signIn = "1";
                     setMessage("report-error", W.signIn);
                     return "stop";
                   }
-                  var done = { id: item.id, label: item.label, at: Date.now(), caseId: item.caseId || null };
+                  var done = { id: item.id, label: item.label, at: Date.now(), caseId: item.caseId || null, user: item.user };
                   if (r.ok) {
                     done.status = "sent";
                     done.url = body && body.url;
@@ -109,7 +126,7 @@
                   return tx.done.then(function () { return showCount(db); });
                 });
               },
-              function () { return "stop"; } // no network: it waits
+              function () { return navigator.onLine ? later(item) : "stop"; } // no network: it waits
             ).then(function (result) { return result === "stop" ? null : next(i + 1); });
           }
           return next(0);
@@ -126,8 +143,13 @@
       });
   }
 
+  function mine(item) {
+    return item.user === undefined || item.user === cfg.user;
+  }
+
   function showCount(db) {
-    return db.count("queue").then(function (n) {
+    return db.getAll("queue").then(function (items) {
+      var n = items.filter(mine).length;
       var count = $("queue-count");
       count.textContent = String(n);
       count.dataset.count = String(n);
@@ -137,17 +159,26 @@
   function showQueue() {
     return dbp.then(function (db) {
       return Promise.all([db.getAll("queue"), db.getAll("done")]).then(function (res) {
-        var queue = res[0], done = res[1];
+        var all = res[0], done = res[1];
+        var queue = all.filter(mine);
         var count = $("queue-count");
         count.textContent = String(queue.length);
         count.dataset.count = String(queue.length);
         state.pendingCases = {};
-        queue.forEach(function (q) { if (q.caseId) state.pendingCases[q.caseId] = true; });
+        state.pendingDue = {};
+        queue.forEach(function (q) {
+          if (q.caseId) state.pendingCases[q.caseId] = true;
+          if (q.dueKey) state.pendingDue[q.dueKey] = true;
+        });
         done.sort(function (a, b) { return b.at - a.at; });
         var rows = queue.map(function (q) {
-          return '<li class="pending">' + esc(q.label) + ' · <em>' + esc(W.pending) + "</em></li>";
+          var retry = q.attempts ? " · " + esc(W.retrying) : "";
+          return '<li class="pending">' + esc(q.label) + ' · <em>' + esc(W.pending) + "</em>" + retry + "</li>";
         });
-        done.slice(0, 20).forEach(function (d) {
+        all.filter(function (q) { return !mine(q); }).forEach(function (q) {
+          rows.push('<li class="other-account">' + esc(q.label) + " · <em>" + esc(W.otherAccount) + "</em></li>");
+        });
+        done.filter(mine).slice(0, 20).forEach(function (d) {
           var link = d.url ? ' <a href="' + esc(d.url) + '">' + esc(d.status === "sent" ? W.open : W.existing) + "</a>" : "";
           var what = d.status === "sent" ? W.sent + (d.number ? " · " + W.caseN + " " + d.number : "") : W.refused + ": " + d.message;
           rows.push('<li class="' + esc(d.status) + '">' + esc(d.label) + " · " + esc(what) + link + "</li>");
@@ -255,6 +286,7 @@
       .then(function (data) {
         state.tasks = data.tasks;
         state.cases = data.cases;
+        state.due = (data.due || []).filter(function (r) { return r.kind === "inspection"; });
         $("data-age").textContent = data.generated;
         cellLayer.clearLayers();
         cellLayer.addData(data.cells);
@@ -289,7 +321,26 @@
       : '<li class="muted">' + esc(W.noTasks) + "</li>";
     $("others").innerHTML = state.cases.map(function (r) { return "<li>" + itemHTML(r) + "</li>"; }).join("");
     $("others-title").hidden = !state.cases.length;
-    $("inbox-count").textContent = String(state.tasks.length);
+    var due = state.due.filter(function (r) { return !state.pendingDue[dueKey(r)]; });
+    $("due").innerHTML = due.map(function (r) {
+      return "<li>" + dueHTML(r) + "</li>";
+    }).join("");
+    $("due-title").hidden = !due.length;
+    $("inbox-count").textContent = String(state.tasks.length + due.length);
+  }
+
+  function dueKey(r) {
+    return [r.checklist, r.cell_id, r.asset || 0, r.period_start].join("-");
+  }
+
+  function dueHTML(r) {
+    var flags = '<span class="flag' + (r.days_left <= 0 ? " overdue" : "") + '">' + esc(W.dueOn) + " " + esc(r.due_on) + "</span>";
+    return (
+      '<button type="button" class="item inspection" data-due="' + esc(dueKey(r)) + '">' +
+      "<strong>" + esc(r.name) + "</strong> " + flags +
+      '<span class="meta">' + esc(r.cell) + (r.asset_name ? " · " + esc(r.asset_name) : "") + " · " + esc(r.period) + "</span>" +
+      "</button>"
+    );
   }
 
   function rowById(id) {
@@ -304,12 +355,17 @@
       var row = rowById(Number(item.dataset.id));
       if (row) openCase(row);
     }
+    var due = e.target.closest("button.item[data-due]");
+    if (due) {
+      var found = state.due.filter(function (r) { return dueKey(r) === due.dataset.due; })[0];
+      if (found) openInspection(found);
+    }
   });
 
   // --- panels --------------------------------------------------------------------------------------------------
   function showPanel(name) {
     state.panel = name;
-    ["inbox", "case", "report", "patrol", "search"].forEach(function (p) { $("panel-" + p).hidden = p !== name; });
+    ["inbox", "case", "inspect", "report", "patrol", "search"].forEach(function (p) { $("panel-" + p).hidden = p !== name; });
     document.querySelectorAll(".field-tabs .tab").forEach(function (t) {
       t.setAttribute("aria-selected", t.dataset.panel === name ? "true" : "false");
     });
@@ -367,6 +423,71 @@
       fields: { client_id: id, note: note },
       files: photo ? [{ blob: photo, name: photo.name || "photo.jpg" }] : [],
       label: (W[action] || action) + " · " + W.caseN + " " + row.number,
+    });
+    showPanel("inbox");
+  });
+
+  // --- an inspection due: each item passed or failed (a failed one opens a rectification case), a photo, send -------
+  function openInspection(row) {
+    state.inspecting = row;
+    showPanel("inspect");
+    map.setView([row.lat, row.lon], 18, { animate: false });
+    $("inspect-info").innerHTML =
+      "<h2>" + esc(row.name) + "</h2>" +
+      "<p>" + esc(row.cell) + (row.asset_name ? " · " + esc(row.asset_name) : "") + " · " + esc(W.dueOn) + " " + esc(row.due_on) + "</p>" +
+      '<p class="muted">' + esc(W.failedOpens) + "</p>";
+    $("inspect-items").innerHTML = row.items.map(function (it) {
+      return (
+        '<li data-item="' + it.id + '"><p>' + esc(it.text) + "</p>" +
+        '<div class="chips" role="radiogroup">' +
+        '<button type="button" class="chip" role="radio" aria-checked="false" data-pass="1">' + esc(W.pass) + "</button>" +
+        '<button type="button" class="chip" role="radio" aria-checked="false" data-pass="0">' + esc(W.failItem) + "</button>" +
+        "</div>" +
+        '<input type="text" class="item-note" maxlength="500" hidden placeholder="' + esc(W.itemNote) + '" aria-label="' + esc(W.itemNote) + '">' +
+        "</li>"
+      );
+    }).join("");
+    $("inspect-photo").value = "";
+    $("inspect-photo-name").textContent = "";
+    setMessage("inspect-error", "");
+  }
+  $("inspect-items").addEventListener("click", function (e) {
+    var b = e.target.closest(".chip[data-pass]");
+    if (!b) return;
+    var li = b.closest("li[data-item]");
+    li.querySelectorAll(".chip").forEach(function (c) { c.setAttribute("aria-checked", c === b ? "true" : "false"); });
+    li.dataset.passed = b.dataset.pass;
+    li.querySelector(".item-note").hidden = b.dataset.pass === "1";
+  });
+  $("inspect-photo").addEventListener("change", function () {
+    var f = this.files[0];
+    $("inspect-photo-name").textContent = f ? f.name : "";
+  });
+  $("inspect-back").addEventListener("click", function () { showPanel("inbox"); });
+  $("inspect-send").addEventListener("click", function () {
+    var row = state.inspecting;
+    if (!row) return;
+    var answers = [];
+    var complete = true;
+    document.querySelectorAll("#inspect-items li[data-item]").forEach(function (li) {
+      if (li.dataset.passed === undefined) { complete = false; return; }
+      var passed = li.dataset.passed === "1";
+      answers.push({ item: Number(li.dataset.item), passed: passed, note: passed ? "" : li.querySelector(".item-note").value.trim() });
+    });
+    if (!complete) { setMessage("inspect-error", W.answerAll); return; }
+    var id = uuid();
+    var fields = { client_id: id, checklist: row.checklist, cell: row.cell_id, answers: JSON.stringify(answers) };
+    if (row.asset) fields.asset = row.asset;
+    var photo = $("inspect-photo").files[0];
+    state.inspecting = null;
+    enqueue({
+      id: id,
+      kind: "inspection",
+      url: row.url,
+      dueKey: dueKey(row),
+      fields: fields,
+      files: photo ? [{ blob: photo, name: photo.name || "photo.jpg" }] : [],
+      label: W.inspection + " · " + row.name + " · " + row.cell,
     });
     showPanel("inbox");
   });
