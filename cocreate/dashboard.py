@@ -21,7 +21,7 @@ def _year_bounds(day):
 
 def participating(households, day):
     """The households (of the queryset) that took part this year: at a meeting, with a contribution, a rating of a
-    renovation project, or a need posted or supported by an account of the household."""
+    renovation project, or a need posted or supported, or a handled case rated, by an account of the household."""
     since, until = _year_bounds(day)
     from accounts.models import Membership
 
@@ -29,6 +29,7 @@ def participating(households, day):
     by_need = members.filter(
         Q(user__cocreate_needs__created_at__range=(since, until))
         | Q(user__in=NeedSupport.objects.filter(at__range=(since, until)).values("user"))
+        | Q(user__in=CaseRating.objects.filter(created_at__range=(since, until), rater__isnull=False).values("rater"))
     ).values("household")
     took_part = (
         Q(pk__in=Meeting.households.through.objects.filter(meeting__held_at__range=(since, until)).values("household"))

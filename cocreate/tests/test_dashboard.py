@@ -61,6 +61,23 @@ def test_participation_counts_each_household_once_whatever_it_took_part_in(clien
     client.force_login(scene["manager"])
     rows = rows_of(client, scene["community"], "Co-creation: participation")
     assert rows["Participation: share of households (%)"] == 25.0
+    page = client.get(reverse("cogov:dashboard", args=["community", scene["community"].pk])).content.decode()
+    assert "Co-creation: participation" in page and "Participation: share of households (%)" in page
+
+
+def test_rating_a_handled_case_is_taking_part(scene, django_user_model):
+    from accounts.models import Membership, Role
+    from cocreate.dashboard import participating
+
+    neighbour = django_user_model.objects.create_user("cc_neighbour")
+    Membership.objects.create(user=neighbour, role=Role.RESIDENT, household=scene["households"][3])
+    case = report(reporter=neighbour)
+    Case.objects.filter(pk=case.pk).update(state=State.CLOSED, closed_at=timezone.now())
+    case.refresh_from_db()
+    households = scene["community"].households.all()
+    assert not participating(households, timezone.localdate()).exists()
+    evaluation.rate_case(case, "satisfied", neighbour)
+    assert list(participating(households, timezone.localdate())) == [scene["households"][3]]
 
 
 def test_satisfaction_per_department_and_cell(client, scene):
