@@ -224,13 +224,13 @@ class EntityExport(EntityMixin, generic.View):
             raise ParamError("format", export.unknown_format(fmt))
         srid = export.export_srid(raw(request.GET, "crs"))  # a ParamError naming crs when it is not one we write
         params = request.GET.copy()
-        for key in ("format", "crs", "page"):
+        for key in ("format", "crs", "page", "confirm"):
             params.pop(key, None)
         qs = e.filterset()(params or None, queryset=self.get_queryset()).qs  # the records this user may read
         qs = export.with_export_geometry(qs, e.geom_field, srid)[: export.MAX_ROWS]
         fields = list(e.list_fields)
         rows = ((obj.pk, obj.export_geom, [e.value(obj, f) for f in fields]) for obj in qs)
-        return export.export_response(name=e.name, fmt=fmt, srid=srid, columns=fields, rows=list(rows))
+        return export.export_response(name=e.name, fmt=fmt, srid=srid, columns=fields, rows=list(rows), request=request)
 
 
 class EntityDetail(EntityMixin, generic.DetailView):

@@ -4,6 +4,7 @@ The caller gives the records already filtered and the column values already mask
 geometries are reprojected by PostGIS in the same query (ST_Transform), files are written by GDAL (pyogrio).
 """
 
+import contextlib
 import csv
 import io
 import tempfile
@@ -14,6 +15,9 @@ import numpy as np
 import pyogrio.raw
 from django.contrib.gis.db.models.functions import Transform
 from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,9 +53,17 @@ def with_export_geometry(queryset, geom_field, srid):
     return queryset.annotate(export_geom=Transform(geom_field, srid))
 
 
-def export_response(*, name, fmt, srid, columns, rows):
-    """rows: (pk, GEOS geometry in srid or None, [values]) in column order. Returns the download."""
+def export_response(*, name, fmt, srid, columns, rows, request=None):
+    """rows: (pk, GEOS geometry in srid or None, [values]) in column order. Returns the download.
+
+    With `request` from a browser (Accept: text/html) and data outside the CRS's area of use, the person first gets
+    a page that says so, with both extents, and a link to download anyway (?confirm=1); scripts get the file with
+    the warning in its headers."""
     label, driver, content_type, ext = FORMATS[fmt]
+    geoms = [geom for _pk, geom, _values in rows if geom is not None]
+    outside = area_of_use_check(srid, geoms)
+    if outside and request is not None and wants_confirmation(request):
+        return confirmation_page(request, srid, outside)
     header = ["id", *columns]
     if fmt == "csv":
         buf = io.StringIO()
@@ -72,7 +84,7 @@ def export_response(*, name, fmt, srid, columns, rows):
     else:
         body = write_ogr(name, driver, fmt, srid, header, rows)
     response = HttpResponse(body, content_type=content_type)
-    warning = outside_area_of_use(srid, [geom for _pk, geom, _values in rows if geom is not None])
+    warning = warning_text(srid, outside, english=True) if outside else ""
     if warning:
         response["Warning"] = f'299 gridwork "{warning}"'.encode("ascii", "replace").decode()
         response["X-Export-Warning"] = warning.encode("ascii", "replace").decode()
@@ -82,15 +94,56 @@ def export_response(*, name, fmt, srid, columns, rows):
     return response
 
 
+def wants_confirmation(request):
+    """A browser that has not yet been told (scripts and GIS clients get the file and the Warning header)."""
+    return request.GET.get("confirm") != "1" and "text/html" in request.headers.get("Accept", "")
+
+
+def confirmation_page(request, srid, outside):
+    query = request.GET.copy()
+    query["confirm"] = "1"
+    back = request.headers.get("Referer", "")
+    context = {
+        "warning": warning_text(srid, outside),
+        "download": f"{request.path}?{query.urlencode()}",
+        "back": back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else "",
+    }
+    response = render(request, "layers/export_confirm.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def warning_text(srid, outside, english=False):
+    """The warning naming where the data are and where EPSG:srid is used, in the reader's language (English for
+    the response headers, which are ASCII)."""
+    data, area = outside
+    with translation.override("en") if english else contextlib.nullcontext():
+        return _(
+            "The data (%(data)s, longitude/latitude) lie outside the area of use of EPSG:%(srid)s (%(area)s): "
+            "their coordinates in that CRS are distorted or meaningless. Choose a CRS that covers them."
+        ) % {"data": extent(*data), "area": extent(*area), "srid": srid}
+
+
+def extent(west, south, east, north):
+    return f"{west:.3f}, {south:.3f} - {east:.3f}, {north:.3f}"
+
+
 def outside_area_of_use(srid, geoms, margin=1.0):
-    """A warning when the data exported in EPSG:srid fall outside that CRS's area of use (its coordinates there are
-    distorted or meaningless), naming both extents; "" when they lie inside."""
+    """A warning (in English) when the data exported in EPSG:srid fall outside that CRS's area of use, naming both
+    extents; "" when they lie inside."""
+    outside = area_of_use_check(srid, geoms, margin)
+    return warning_text(srid, outside, english=True) if outside else ""
+
+
+def area_of_use_check(srid, geoms, margin=1.0):
+    """((west, south, east, north) of the data, the same of the CRS's area of use), in degrees, when the data
+    exported in EPSG:srid fall outside that CRS's area of use (with `margin` degrees); None when they lie inside."""
     from pyproj import CRS, Transformer
 
     crs = CRS.from_epsg(srid)
     area = crs.area_of_use
     if not geoms or area is None or crs.is_geographic:
-        return ""
+        return None
     x0 = min(g.extent[0] for g in geoms)
     y0 = min(g.extent[1] for g in geoms)
     x1 = max(g.extent[2] for g in geoms)
@@ -103,10 +156,8 @@ def outside_area_of_use(srid, geoms, margin=1.0):
         return x >= area.west - margin or x <= area.east + margin  # an area across the antimeridian
 
     if south >= area.south - margin and north <= area.north + margin and in_lon(west) and in_lon(east):
-        return ""
-    return f"data at {west:.3f}, {south:.3f} - {east:.3f}, {north:.3f} lie outside the area of use of EPSG:{srid} " + (
-        f"({area.west:.3f}, {area.south:.3f} - {area.east:.3f}, {area.north:.3f})"
-    )
+        return None
+    return (west, south, east, north), (area.west, area.south, area.east, area.north)
 
 
 def write_ogr(name, driver, fmt, srid, header, rows):

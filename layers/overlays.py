@@ -88,7 +88,9 @@ def overlay_export(request, pk):
                 extra.append(key)
     columns = ["key", "name", *extra]
     rows = [(f.pk, f.export_geom, [f.key, f.name, *[(f.properties or {}).get(k) for k in extra]]) for f in features]
-    return export.export_response(name=f"layer-{layer.pk}", fmt=fmt, srid=srid, columns=columns, rows=rows)
+    return export.export_response(
+        name=f"layer-{layer.pk}", fmt=fmt, srid=srid, columns=columns, rows=rows, request=request
+    )
 
 
 @login_required

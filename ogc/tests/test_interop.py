@@ -4,6 +4,7 @@ GDAL 3.6 without a warning); CSV exports that carry their CRS on every row and i
 
 import csv
 import io
+import json
 import sqlite3
 
 import pytest
@@ -83,3 +84,30 @@ def test_an_export_to_a_crs_that_does_not_cover_the_data_says_so(client, city):
     assert "outside the area of use of EPSG:3460" in warning and "176.810, -20.810" in warning
     assert "114." in warning  # where the data are
     assert far["Warning"].startswith("299 ")
+
+
+def test_a_person_exporting_outside_the_crs_area_of_use_is_told_before_the_download(client, city):
+    """A browser asking for the file gets a page first: the warning with both extents, in the reader's language,
+    and a link to download anyway; with that link (or without a browser's Accept) the file comes."""
+    client.force_login(city["manager"])
+    query = {"format": "geojson", "crs": "EPSG:3460"}
+    html = {
+        "HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8",
+        "HTTP_REFERER": "http://testserver/grids/building/",
+    }
+    page = client.get("/grids/building/export/", query, **html)
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    text = page.content.decode()
+    assert "EPSG:3460" in text and "176.810, -20.810" in text and "114." in text  # both extents
+    assert "lie outside the area of use" not in text  # Chinese, the site's default language
+    english = client.get("/grids/building/export/", query, HTTP_ACCEPT_LANGUAGE="en", **html).content.decode()
+    assert "lie outside the area of use of EPSG:3460" in english
+    anyway = text.split('id="export-anyway" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert "confirm=1" in anyway and 'href="http://testserver/grids/building/"' in text
+    download = client.get(anyway, **html)
+    assert download.status_code == 200 and download["Content-Type"] == "application/geo+json"
+    assert "EPSG:3460" in download["X-Export-Warning"]
+    features = json.loads(b"".join(download) if download.streaming else download.content)["features"]
+    assert len(features) > 0
+    inside = client.get("/grids/building/export/", {"format": "geojson", "crs": "EPSG:4547"}, **html)
+    assert inside["Content-Type"] == "application/geo+json"  # inside the area: straight to the file
