@@ -274,11 +274,7 @@ def compute_coverage(layer, targets=None):
     read. For given targets (one zone being drawn) only the window around them is read and only their rows are
     replaced.
     """
-    from django.db.models import Q
-    from exactextract import exact_extract
-
     from common.geometry import metric_srid
-    from layers.models import GreenCoverage
 
     whole = targets is None
     bbox = layer.bounds
@@ -287,71 +283,98 @@ def compute_coverage(layer, targets=None):
     with raster_source(layer.cog) as name, rasterio.open(name) as src, tempfile.TemporaryDirectory() as tmp:
         to_raster = pyproj.Transformer.from_crs("EPSG:4326", src.crs, always_xy=True)
         to_metric = pyproj.Transformer.from_crs("EPSG:4326", f"EPSG:{metric_srid(centre.x, centre.y)}", always_xy=True)
-        found = []
-        for kind, queryset in areas_targets() if whole else targets:
-            pairs = list(queryset.filter(boundary__intersects=bbox).values_list("pk", "boundary"))
-            if pairs:
-                shapes = shapely.from_wkb([bytes(geom.wkb) for _pk, geom in pairs])
-                in_raster = shapely.transform(
-                    shapes, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1]))
-                )
-                found.append((kind, [pk for pk, _geom in pairs], shapes, in_raster))
+        found = _target_shapes(areas_targets() if whole else targets, bbox, to_raster)
         window = None
         if found and not whole:
             window = _window_around(src, np.concatenate([r for _k, _i, _s, r in found]))
             if window is None:
                 found = []
         if found:
-            mask = green_mask(layer, src, window)
-            profile = {
-                "driver": "GTiff",
-                "width": mask.shape[1],
-                "height": mask.shape[0],
-                "count": 1,
-                "dtype": "uint8",
-                "nodata": 255,
-                "crs": src.crs,
-                "transform": src.window_transform(window) if window is not None else src.transform,
-                "tiled": True,  # uncompressed: a temporary file read once, where deflate cost seconds per scene
-                "blockxsize": 512,
-                "blockysize": 512,
-            }
-            mask_path = Path(tmp) / "green.tif"
-            with rasterio.open(mask_path, "w", **profile) as dst:
-                dst.write(mask, 1)
-            del mask
+            mask_path = _write_green_mask(layer, src, window, Path(tmp) / "green.tif")
             pixel_area = abs(src.transform.a * src.transform.e - src.transform.b * src.transform.d)
-        for kind, ids, shapes, in_raster in found:
-            in_metres = shapely.transform(shapes, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
-            features = [
-                {"type": "Feature", "properties": {"fid": i}, "geometry": shapely.geometry.mapping(g)}
-                for i, g in zip(range(len(ids)), in_raster, strict=True)
-            ]
-            result = exact_extract(str(mask_path), features, ["mean", "count"], include_cols=["fid"])
-            ratio = shapely.area(in_metres) / np.maximum(shapely.area(in_raster), 1e-30)
-            for feature in result:
-                props = feature["properties"]
-                i = int(props["fid"])
-                count = props["count"] or 0.0
-                if count <= 0:
-                    continue
-                share = float(props["mean"])
-                area = float(count * pixel_area * ratio[i])
-                rows.append(
-                    GreenCoverage(
-                        raster=layer, share=share, green_m2=share * area, area_m2=area, **{f"{kind}_id": ids[i]}
-                    )
-                )
+            for kind, ids, shapes, in_raster in found:
+                rows += _coverage_rows(layer, kind, ids, shapes, in_raster, mask_path, pixel_area, to_metric)
+    _replace_coverage(layer, rows, None if whole else targets)
+    return rows
+
+
+def _target_shapes(targets, bbox, to_raster):
+    """[(kind, ids, shapes, shapes in the raster's CRS)] of the targets' areas that meet the image's bounds."""
+    found = []
+    for kind, queryset in targets:
+        pairs = list(queryset.filter(boundary__intersects=bbox).values_list("pk", "boundary"))
+        if pairs:
+            shapes = shapely.from_wkb([bytes(geom.wkb) for _pk, geom in pairs])
+            in_raster = shapely.transform(shapes, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1])))
+            found.append((kind, [pk for pk, _geom in pairs], shapes, in_raster))
+    return found
+
+
+def _write_green_mask(layer, src, window, path):
+    """The green mask of the image (or of the window) as a temporary GeoTIFF at `path`, for exactextract."""
+    mask = green_mask(layer, src, window)
+    profile = {
+        "driver": "GTiff",
+        "width": mask.shape[1],
+        "height": mask.shape[0],
+        "count": 1,
+        "dtype": "uint8",
+        "nodata": 255,
+        "crs": src.crs,
+        "transform": src.window_transform(window) if window is not None else src.transform,
+        "tiled": True,  # uncompressed: a temporary file read once, where deflate cost seconds per scene
+        "blockxsize": 512,
+        "blockysize": 512,
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(mask, 1)
+    return path
+
+
+def _coverage_rows(layer, kind, ids, shapes, in_raster, mask_path, pixel_area, to_metric):
+    """GreenCoverage rows (unsaved) of one kind of area: the green share and the area in m² (the pixel count
+    scaled by each shape's metric area over its area in the raster's CRS); areas with no pixel are left out."""
+    from exactextract import exact_extract
+
+    from layers.models import GreenCoverage
+
+    in_metres = shapely.transform(shapes, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
+    features = [
+        {"type": "Feature", "properties": {"fid": i}, "geometry": shapely.geometry.mapping(g)}
+        for i, g in zip(range(len(ids)), in_raster, strict=True)
+    ]
+    result = exact_extract(str(mask_path), features, ["mean", "count"], include_cols=["fid"])
+    ratio = shapely.area(in_metres) / np.maximum(shapely.area(in_raster), 1e-30)
+    rows = []
+    for feature in result:
+        props = feature["properties"]
+        i = int(props["fid"])
+        count = props["count"] or 0.0
+        if count <= 0:
+            continue
+        share = float(props["mean"])
+        area = float(count * pixel_area * ratio[i])
+        rows.append(
+            GreenCoverage(raster=layer, share=share, green_m2=share * area, area_m2=area, **{f"{kind}_id": ids[i]})
+        )
+    return rows
+
+
+def _replace_coverage(layer, rows, targets):
+    """In one transaction: the layer's rows (of the targets' areas only, when targets are given) replaced."""
+    from django.db.models import Q
+
+    from layers.models import GreenCoverage
+
     with transaction.atomic():
         stale = GreenCoverage.objects.filter(raster=layer)
-        if not whole:
+        if targets is not None:
             mine = Q()
             for kind, queryset in targets:
                 mine |= Q(**{f"{kind}_id__in": queryset.values("pk")})
             stale = stale.filter(mine)
         stale.delete()
         GreenCoverage.objects.bulk_create(rows)
-    return rows
 
 
 # --- jobs --------------------------------------------------------------------------------------------------------
