@@ -1,5 +1,5 @@
 /* The front-end helpers every page script uses (window.gridwork: esc, readJSON, fetchJSON, fetchAll, withQuery,
-   pollJob) and the map pages' set-up (gridMap, entityListMap, detailMap, splitMap). Load it before the page script:
+   pollJob, csrfToken, sendJSON, flattenErrors) and the map pages' set-up (gridMap, entityListMap, detailMap, splitMap). Load it before the page script:
    <script src="{% static 'js/gridwork.js' %}"></script><script src="{% static 'myapp/myapp.js' %}"></script>
    Leaflet is provided by django-leaflet; every layer is read from the JSON API. */
 (function () {
@@ -195,8 +195,33 @@
     }
   }
 
+  /* Writes from a page script: the page's CSRF token, a JSON request answering {ok, status, data} (data {} when the
+     answer is not JSON), and DRF's error body (by field, nested) flattened into a list of messages. */
+  function csrfToken() {
+    var el = document.querySelector("[name=csrfmiddlewaretoken]");
+    return el ? el.value : "";
+  }
+  function sendJSON(method, url, body) {
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body),
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
+    });
+  }
+  function flattenErrors(errors) {
+    if (typeof errors === "string") return [errors];
+    if (Array.isArray(errors)) return errors.reduce(function (a, e) { return a.concat(flattenErrors(e)); }, []);
+    if (errors && typeof errors === "object") {
+      return Object.keys(errors).reduce(function (a, k) { return a.concat(flattenErrors(errors[k])); }, []);
+    }
+    return [];
+  }
+
   window.gridwork = {
     esc: esc, readJSON: readJSON, fetchJSON: fetchJSON, fetchAll: fetchAll, withQuery: withQuery, pollJob: pollJob,
+    csrfToken: csrfToken, sendJSON: sendJSON, flattenErrors: flattenErrors,
     gridMap: gridMap, entityListMap: entityListMap, detailMap: detailMap, splitMap: splitMap,
   };
 })();

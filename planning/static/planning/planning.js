@@ -4,30 +4,11 @@
 
   var readJSON = gridwork.readJSON;
   var esc = gridwork.esc;
-  function csrf() {
-    var el = document.querySelector("[name=csrfmiddlewaretoken]");
-    return el ? el.value : "";
-  }
-  function send(method, url, body) {
-    return fetch(url, {
-      method: method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(body),
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
-    });
-  }
+  var send = gridwork.sendJSON;
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) { return r.json(); });
   }
-  function flatten(errors) {
-    if (typeof errors === "string") return [errors];
-    if (Array.isArray(errors)) return errors.reduce(function (a, e) { return a.concat(flatten(e)); }, []);
-    if (errors && typeof errors === "object") {
-      return Object.keys(errors).reduce(function (a, k) { return a.concat(flatten(errors[k])); }, []);
-    }
-    return [];
-  }
+  var flatten = gridwork.flattenErrors;
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_m, k) { return values[k]; });
   }

@@ -5,27 +5,8 @@
 
   var readJSON = gridwork.readJSON;
   var esc = gridwork.esc;
-  function csrf() {
-    var el = document.querySelector("[name=csrfmiddlewaretoken]");
-    return el ? el.value : "";
-  }
-  function send(method, url, body) {
-    return fetch(url, {
-      method: method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(body),
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
-    });
-  }
-  function flatten(errors) {
-    if (typeof errors === "string") return [errors];
-    if (Array.isArray(errors)) return errors.reduce(function (a, e) { return a.concat(flatten(e)); }, []);
-    if (errors && typeof errors === "object") {
-      return Object.keys(errors).reduce(function (a, k) { return a.concat(flatten(errors[k])); }, []);
-    }
-    return [];
-  }
+  var send = gridwork.sendJSON;
+  var flatten = gridwork.flattenErrors;
   var KIND_COLOURS = { frontage: "#e6550d", road: "#3182bd", zone: "#756bb1", adoption: "#31a354" };
   var palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
   function colourFor(key) {
