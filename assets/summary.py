@@ -164,8 +164,9 @@ SELECT DISTINCT h.id
                                    ST_Transform(h.location, {utm("h.location")})) - 1e-6"""
 
 # 2. The queued households' nearest distance per sanitation type. Searched in widening rings (SEARCH_RINGS_M, the
-# last one MAX_REACH_M): the nearest asset within a ring is the nearest of all, so most households need one small
-# index probe through the (type, anchor) GiST index; COALESCE evaluates a wider ring only when the smaller is empty.
+# last one MAX_REACH_M): the nearest asset within a ring is the nearest of all. The first ring is one join for all
+# the sanitation types (one index probe per household; half the time of a probe per type); COALESCE evaluates a
+# wider ring, per type, only when the smaller one held nothing of that type.
 SEARCH_RINGS_M = (250.0, 1000.0, MAX_REACH_M)
 
 
@@ -184,9 +185,18 @@ hh AS MATERIALIZED (
       FROM grids_household h CROSS JOIN LATERAL (SELECT {utm("h.location")} AS srid) s
      WHERE h.id IN (SELECT household_id FROM done)),
 types AS (SELECT unnest(%(types)s::int[]) AS type_id),
+first_ring AS MATERIALIZED (
+    SELECT hh.id, a.type_id, min(x.d) AS m
+      FROM hh
+      JOIN assets_asset a
+        ON a.type_id = ANY(%(types)s) AND ST_DWithin(a.anchor, hh.location, {degrees(SEARCH_RINGS_M[0], "hh.location")})
+     CROSS JOIN LATERAL (SELECT ST_Distance(ST_Transform(a.anchor, hh.srid), hh.here) AS d) x
+     WHERE x.d <= {SEARCH_RINGS_M[0]}
+     GROUP BY hh.id, a.type_id),
 near AS (
-    SELECT hh.id, t.type_id, coalesce({", ".join(_ring(r) for r in SEARCH_RINGS_M)}) AS m
+    SELECT hh.id, t.type_id, coalesce(f.m, {", ".join(_ring(r) for r in SEARCH_RINGS_M[1:])}) AS m
       FROM hh CROSS JOIN types t
+      LEFT JOIN first_ring f ON f.id = hh.id AND f.type_id = t.type_id
      WHERE hh.location IS NOT NULL),
 cells AS (INSERT INTO {CELL_QUEUE} SELECT DISTINCT cell_id FROM hh WHERE cell_id IS NOT NULL RETURNING 1)
 INSERT INTO {DISTANCE_TABLE} (household_id, type_id, distance_m)
