@@ -328,8 +328,19 @@ class Case(Masked, Placed, TimeStampedModel):
 
 
 
+class CaseEventQuerySet(models.QuerySet):
+    def of_case(self, case):
+        """The steps of `case`; none is older than the case, which lets PostgreSQL skip the earlier months."""
+        return self.filter(case=case, at__gte=case.created_at)
+
+
 class CaseEvent(models.Model):
-    """One step of a case: who did what when, with a note and photos."""
+    """One step of a case: who did what when, with a note and photos.
+
+    The table is partitioned by month of `at` (cases/partitions.py, migration 0005): its database key is (id, at),
+    so the phone's step id is indexed rather than unique (cases.workflow locks on it) and nothing holds a database
+    foreign key to a step. Read a case's steps with `CaseEvent.objects.of_case(case)`, which names the months.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
     action = models.CharField(_("action"), max_length=20)
@@ -344,12 +355,17 @@ class CaseEvent(models.Model):
     note = models.TextField(_("note"), blank=True, validators=[MaxLengthValidator(1000)])
     handler = models.CharField(_("handler"), max_length=120, blank=True)
     # The id a phone gave the step (a verification made offline): sending it again takes no second step.
-    client_id = models.UUIDField(_("client id"), unique=True, null=True, blank=True, editable=False)
+    client_id = models.UUIDField(_("client id"), null=True, blank=True, editable=False)
+
+    objects = CaseEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["client_id"], name="caseevent_client_id", condition=models.Q(client_id__isnull=False))
+        ]
 
     def __str__(self):
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
@@ -369,8 +385,15 @@ class CasePhoto(models.Model):
     """A photo of the report or of a step (after-photos of handling …), re-encoded without EXIF metadata."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos", verbose_name=_("case"))
+    # No database constraint: a partitioned table's rows are unique by (id, at) only (see CaseEvent).
     event = models.ForeignKey(
-        CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="photos", verbose_name=_("step")
+        CaseEvent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="photos",
+        verbose_name=_("step"),
+        db_constraint=False,
     )
     image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height")
     width = models.PositiveIntegerField(editable=False, default=0)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cases import access, handlers, routing, services, workflow
 from cases.forms import FilterForm, ReportForm
-from cases.models import Case, CasePhoto, Category, CategoryFamily, Notification, State
+from cases.models import Case, CaseEvent, CasePhoto, Category, CategoryFamily, Notification, State
 from common.errors import add_to_form
 from common.geometry import metric_srid
 from common.params import ParamError, json_param_errors, parse_lonlat, raw
@@ -178,7 +178,7 @@ def add(request, pk):
 def track(request, token):
     """Public progress of a report: category, state and steps with dates; no names, phones or notes."""
     case = get_object_or_404(Case.objects.select_related("category", "community"), token=token)
-    steps = [(e.action_label, e.at, e.note if e.action == "reject" else "") for e in case.events.all()]
+    steps = [(e.action_label, e.at, e.note if e.action == "reject" else "") for e in CaseEvent.objects.of_case(case)]
     return render(request, "cases/track.html", {"case": case, "steps": steps, "state": State(case.state).label})
 
 
@@ -296,7 +296,7 @@ def detail(request, pk):
     actions = workflow.allowed_actions(case, request.user)
     suggestion = routing.suggest(case) if any(t.needs_handler for t in actions) else None
     others = handlers.other_handlers(case, suggestion) if suggestion is not None else []
-    events = case.events.select_related("actor").prefetch_related("photos")
+    events = CaseEvent.objects.of_case(case).select_related("actor").prefetch_related("photos")
     deed = None
     if case.kind == Case.Kind.GOOD_DEED and case.household_id is None and any(t.action == "register" for t in actions):
         deed = [(h.pk, str(h)) for h in deed_households(request.user, case)[:500]]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -238,6 +238,10 @@ def perform(
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("category", "handler_party").get(pk=pk)
         if client_id is not None:
+            # The steps table is partitioned, so client_id cannot be UNIQUE there: one step id at a time, whatever
+            # the case (the lock is the transaction's).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 19))", [str(client_id)])
             taken = CaseEvent.objects.filter(client_id=client_id).values_list("case_id", "action").first()
             if taken == (case.pk, action):
                 return case

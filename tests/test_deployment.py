@@ -28,7 +28,8 @@ def test_compose_cluster_profile_has_a_replica_nodes_workers_redis_and_a_caching
     compose = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())
     services = compose["services"]
     cluster = {name for name, s in services.items() if "cluster" in s.get("profiles", [])}
-    assert cluster == {"replica", "redis", "node", "worker", "proxy"}
+    assert cluster == {"replica", "redis", "node", "worker", "beat", "proxy"}
+    assert "beat" in services["beat"]["command"] and "deploy" not in services["beat"]  # one beat, never replicated
     # nodes and workers scale (--scale node=N): no fixed name or host port; they share the media volume and Redis
     for name in ("node", "worker"):
         s = services[name]

@@ -8,6 +8,7 @@ def all_benchmarks():
     from bench.benchmarks.dashboard import Dashboard
     from bench.benchmarks.mappage import MapPage
     from bench.benchmarks.ogc import OgcPaging
+    from bench.benchmarks.partitions import CasePartitions
     from bench.benchmarks.responsibility import ResponsibilityLookup
     from bench.benchmarks.tiles import VectorTiles
 
@@ -22,4 +23,5 @@ def all_benchmarks():
         GreenCoverage(),
         MapPage(),
         OgcPaging(),
+        CasePartitions(),
     ]
