@@ -23,38 +23,35 @@ from grids.serializers import (
 FILTERS = [filters.DjangoFilterBackend, BBoxFilter]
 
 
-class DistrictViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
-    queryset = District.objects.all()
-    serializer_class = DistrictSerializer
+class PlacesViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+    """The read/write API of one kind of place, filtered by its fields and by ?in_bbox= on its geometry
+    (`bbox_filter_field`; anything that touches the box)."""
+
     filter_backends = FILTERS
     bbox_filter_field = "boundary"
     bbox_filter_include_overlapping = True
+
+
+class DistrictViewSet(PlacesViewSet):
+    queryset = District.objects.all()
+    serializer_class = DistrictSerializer
     filterset_fields = ["code"]
 
 
-class StreetViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+class StreetViewSet(PlacesViewSet):
     queryset = Street.objects.select_related("district")
     serializer_class = StreetSerializer
-    filter_backends = FILTERS
-    bbox_filter_field = "boundary"
-    bbox_filter_include_overlapping = True
     filterset_fields = ["district", "code"]
 
 
-class CommunityViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+class CommunityViewSet(PlacesViewSet):
     queryset = queries.communities()
     serializer_class = CommunitySerializer
-    filter_backends = FILTERS
-    bbox_filter_field = "boundary"
-    bbox_filter_include_overlapping = True
     filterset_fields = ["street", "street__district", "code", "kind"]
 
 
-class GridCellViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+class GridCellViewSet(PlacesViewSet):
     serializer_class = GridCellSerializer
-    filter_backends = FILTERS
-    bbox_filter_field = "boundary"
-    bbox_filter_include_overlapping = True
     filterset_fields = ["community", "community__street", "code"]
 
     def get_queryset(self):
@@ -62,21 +59,16 @@ class GridCellViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
         return queries.cells(parse_date(self.request.query_params, "on"))
 
 
-class CompoundViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+class CompoundViewSet(PlacesViewSet):
     queryset = Compound.objects.all()
     serializer_class = CompoundSerializer
-    filter_backends = FILTERS
-    bbox_filter_field = "boundary"
-    bbox_filter_include_overlapping = True
     filterset_fields = ["community", "kind"]
 
 
-class BuildingViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+class BuildingViewSet(PlacesViewSet):
     queryset = queries.buildings()
     serializer_class = BuildingSerializer
-    filter_backends = FILTERS
     bbox_filter_field = "footprint"
-    bbox_filter_include_overlapping = True
     filterset_fields = ["cell", "community", "compound"]
 
 
@@ -86,14 +78,12 @@ REVEAL = "grids.reveal_personal_data"
 @extend_schema(
     parameters=[OpenApiParameter("reveal", bool, description="Show names, phones and ID numbers unmasked (logged).")]
 )
-class HouseholdViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
+class HouseholdViewSet(PlacesViewSet):
     """Households: readable by users with the view permission; personal fields masked unless revealed."""
 
     queryset = queries.households()
     serializer_class = HouseholdSerializer
-    filter_backends = FILTERS
     bbox_filter_field = "location"
-    bbox_filter_include_overlapping = True
     filterset_fields = [
         "cell",
         "community",

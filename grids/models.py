@@ -413,6 +413,21 @@ class Household(Masked, Located, SoftDeleteModel, TimeStampedModel):
         AWARDED = "awarded", _("awarded")
 
     PERSONAL_FIELDS = {"head_name": mask_name, "phone": mask_phone, "id_number": mask_id_number}
+    # What the register says of a household, in the order its pages, forms and API show it.
+    REGISTER_FIELDS = (
+        "head_name",
+        "phone",
+        "id_number",
+        "residents",
+        "status",
+        "elderly_alone",
+        "low_income",
+        "disabled",
+        "party_center",
+        "linked_center",
+        "toilet",
+        "courtyard",
+    )
 
     building = models.ForeignKey(
         Building,
