@@ -62,6 +62,9 @@ def sanitation_type_ids():
 
 # --- triggers ------------------------------------------------------------------------------------------------------
 
+# The migration that created the tables (assets 0003) installed the triggers from this module as it
+# was then: a change to the trigger SQL below needs a new migration that drops and re-creates them.
+
 _HOUSEHOLD_MOVED = "(o.location, o.deleted_at IS NULL) IS DISTINCT FROM (n.location, n.deleted_at IS NULL)"
 _HOUSEHOLD_CELL = (
     "(o.cell_id, o.location, o.deleted_at IS NULL) IS DISTINCT FROM (n.cell_id, n.location, n.deleted_at IS NULL)"

@@ -24,6 +24,8 @@ WATCHED = ("community_id", "cell_id", "status", "toilet", "courtyard", "elderly_
 _KEY = "coalesce({t}.community_id, 0), coalesce({t}.cell_id, 0)"
 
 
+# The migration that created the tables (grids 0004) installed the triggers from this module as it
+# was then: a change to the trigger SQL below needs a new migration that drops and re-creates them.
 def trigger_sql(drop=False):
     """The trigger functions and statement-level triggers on grids_household that mark keys stale."""
     if drop:
