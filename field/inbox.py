@@ -1,5 +1,7 @@
-"""What waits for a grid worker or a handler (我的待办): cases in the cells they hold today that were reported handled
-(awaiting verification on site, 核查), and cases dispatched to them or their department; overdue ones first.
+"""What waits for a grid worker, a handler or a dispatcher (我的待办): cases in the cells they hold today that were
+reported handled (awaiting verification on site, 核查), cases dispatched to them or their department, verified cases
+whose category does not close them by itself (Category.auto_close) for whoever may close them in the case's area
+(the dispatchers and managers there); overdue ones first. Unread notifications are listed beside them.
 
 Who may take which step stays in cases.workflow (allowed_actions); what a user reads stays in accounts.policy."""
 
@@ -23,16 +25,32 @@ def my_cells(user):
     return sorted(policy.worker_cells(user))
 
 
-def waiting_q(user):
-    """Q of the cases waiting for the user: to verify in their cells, to handle as their handler. One SQL
-    condition with subqueries (the badge counts it in one query)."""
+def to_close_q(user):
+    """Q of the verified cases the user may close (结案): where they hold cases.dispatch_case (cases.workflow's
+    dispatcher role), or none."""
+    area = policy.area_q(user, "cases.dispatch_case", Case)
+    if area is None:
+        return Q(state=State.VERIFIED)
+    if area == policy.NOTHING:
+        return None
+    return Q(state=State.VERIFIED) & area
+
+
+def waiting_q(user, closing=False):
+    """Q of the cases waiting for the user: to verify in their cells, to handle as their handler (one SQL condition
+    with subqueries: the badge counts it in one query) and, with `closing`, to close as a dispatcher of their area
+    (which reads the user's grants first)."""
     cells = policy.worker_cells(user)
     departments = policy.handled_departments(user)
-    return Q(state=State.HANDLED, cell__in=cells) | Q(state__in=TO_HANDLE) & (
+    q = Q(state=State.HANDLED, cell__in=cells) | Q(state__in=TO_HANDLE) & (
         Q(handler_user=user)
         | Q(handler_party__user=user)
         | Q(handler_user__isnull=True, handler_party__kind="department", department__in=departments)
     )
+    if not closing:
+        return q
+    to_close = to_close_q(user)
+    return q if to_close is None else q | to_close
 
 
 def badge_count(user):
@@ -88,7 +106,7 @@ def case_row(case, now, task="", actions=()):
     }
 
 
-FIELD_ACTIONS = ("verify", "fail", "start", "handle")
+FIELD_ACTIONS = ("verify", "fail", "start", "handle", "close")
 
 # Other kinds of rows in the inbox (inspections due …), filled by the apps that own them in their AppConfig.ready():
 # register_source(name, rows) with rows(user, now) -> [dict with "kind"], most urgent first.
@@ -111,14 +129,35 @@ def source_rows(user, now=None):
 def inbox(user, now=None):
     """The waiting cases, most urgent first, each with the steps the user may take from the phone."""
     now = now or timezone.now()
-    qs = policy.scope(user, "view", Case.objects.filter(waiting_q(user)))
+    qs = policy.scope(user, "view", Case.objects.filter(waiting_q(user, closing=True)))
     qs = qs.select_related("category", "cell", "handler_party").order_by(*urgency_order(now))[:INBOX_LIMIT]
     rows = []
     for case in qs:
         actions = [t.action for t in workflow.allowed_actions(case, user) if t.action in FIELD_ACTIONS]
-        task = "verify" if case.state == State.HANDLED else "handle"
+        task = {State.HANDLED: "verify", State.VERIFIED: "close"}.get(case.state, "handle")
         rows.append(case_row(case, now, task, actions))
     return rows
+
+
+NOTIFICATION_LIMIT = 20
+
+
+def notifications(user):
+    """The user's unread notifications (cases.Notification), newest first: what changed in their cases."""
+    from cases.models import Notification
+
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True).select_related("case")
+    return [
+        {
+            "kind": "notification",
+            "id": n.pk,
+            "case": n.case_id,
+            "number": n.case.number,
+            "message": n.message,
+            "at": timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for n in rows.order_by("-created_at", "-id")[:NOTIFICATION_LIMIT]
+    ]
 
 
 def cell_cases(user, cells, exclude=(), now=None):

@@ -76,6 +76,7 @@ def workspace(request):
             "workspace": reverse("field:workspace"),
             "patrol": reverse("field:api-patrol"),
             "logout": reverse("logout"),
+            "notifications": reverse("cases:notifications"),
         },
         "categories": categories_for(request.user),
         "tiles": tiles(),
@@ -125,6 +126,8 @@ def workspace(request):
         "patrol": _("Patrol"),
         "tooShort": _("Nothing was recorded: a patrol needs a track of at least two points."),
         "dueTitle": _("Inspections due"),
+        "close": _("Close (结案)"),
+        "toClose": _("to close"),
         "dueOn": _("due on"),
         "pass": _("Pass"),
         "failItem": _("Fail"),
@@ -171,6 +174,7 @@ def data(request):
             "cases": others,
             # Other kinds of rows (inspections due …) from the apps that registered a source with field.inbox.
             "due": inbox.source_rows(request.user, now),
+            "notes": inbox.notifications(request.user),
         }
     )
 

@@ -287,6 +287,7 @@
         state.tasks = data.tasks;
         state.cases = data.cases;
         state.due = (data.due || []).filter(function (r) { return r.kind === "inspection"; });
+        state.notes = data.notes || [];
         $("data-age").textContent = data.generated;
         cellLayer.clearLayers();
         cellLayer.addData(data.cells);
@@ -305,7 +306,7 @@
     var flags = "";
     if (row.overdue) flags += '<span class="flag overdue">' + esc(W.overdue) + "</span>";
     else if (row.hours_left !== null) flags += '<span class="flag">' + esc(row.hours_left) + " " + esc(W.hoursLeft) + "</span>";
-    if (row.task) flags += '<span class="flag task">' + esc(row.task === "verify" ? W.toVerify : W.toHandle) + "</span>";
+    if (row.task) flags += '<span class="flag task">' + esc({ verify: W.toVerify, close: W.toClose }[row.task] || W.toHandle) + "</span>";
     if (state.pendingCases[row.id]) flags += '<span class="flag pending">' + esc(W.pending) + "</span>";
     return (
       '<button type="button" class="item" data-id="' + row.id + '">' +
@@ -326,6 +327,14 @@
       return "<li>" + dueHTML(r) + "</li>";
     }).join("");
     $("due-title").hidden = !due.length;
+    var notes = state.notes || [];
+    $("notes").innerHTML = notes.map(function (n) {
+      return (
+        '<li class="note"><a href="' + esc(cfg.urls.detail.replace("/0/", "/" + n.case + "/")) + '">' +
+        esc(W.caseN) + " " + esc(n.number) + "</a> · " + esc(n.message) + ' <span class="muted">' + esc(n.at) + "</span></li>"
+      );
+    }).join("");
+    $("notes-title").hidden = !notes.length;
     $("inbox-count").textContent = String(state.tasks.length + due.length);
   }
 
