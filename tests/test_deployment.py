@@ -30,6 +30,11 @@ def test_compose_cluster_profile_has_a_replica_nodes_workers_redis_and_a_caching
     cluster = {name for name, s in services.items() if "cluster" in s.get("profiles", [])}
     assert cluster == {"replica", "redis", "node", "worker", "beat", "proxy"}
     assert "beat" in services["beat"]["command"] and "deploy" not in services["beat"]  # one beat, never replicated
+    # every app container keeps media in the same place: the shared volume, or the object store GRIDWORK_MEDIA_URL names
+    for name in ("web", "node", "worker", "beat"):
+        env = services[name]["environment"]
+        assert {"GRIDWORK_MEDIA_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(env), name
+        assert "media:/data/media" in services[name]["volumes"], name
     # nodes and workers scale (--scale node=N): no fixed name or host port; they share the media volume and Redis
     for name in ("node", "worker"):
         s = services[name]
