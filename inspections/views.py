@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from common.params import ParamError
 from inspections import report, services
+from inspections.models import Inspection
 
 VIEW = "inspections.view_inspection"
 WEEKS = 6
+RECENT = 50
 
 
 @login_required
@@ -34,8 +36,14 @@ def home(request):
         community = get_object_or_404(readable, pk=int(wanted))
     elif len(communities) == 1:
         community = communities[0]
-    weeks, grid = [], []
+    weeks, grid, recent = [], [], []
     if community is not None:
+        recent = list(
+            policy.scope(request.user, "view", Inspection.objects.filter(cell__community=community))
+            .select_related("checklist", "cell", "asset", "inspector")
+            .prefetch_related("results__item", "results__case")
+            .order_by("-inspected_at")[:RECENT]
+        )
         monday = today - timedelta(days=today.weekday())
         start = monday - timedelta(weeks=WEEKS - 1)
         weeks = [start + timedelta(weeks=k) for k in range(WEEKS)]
@@ -50,6 +58,7 @@ def home(request):
         "community": community,
         "weeks": weeks,
         "grid": grid,
+        "recent": recent,
         "month": f"{today:%Y-%m}",
         "quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
     }

@@ -240,6 +240,9 @@ def test_completion_per_cell_and_week_and_the_report(scene, client, django_user_
     assert client.get(f"/inspections/report/{cid}/xlsx/?period=2026-13").status_code == 400
     page = client.get(f"/inspections/?community={cid}")
     assert page.status_code == 200 and west.code in page.content.decode()
+    # The latest results name the failed item and link its rectification case.
+    rectification = Case.objects.get(source="inspection")
+    assert "无异味" in page.content.decode() and f"/cases/{rectification.pk}/" in page.content.decode()
     # A community outside the manager's area answers 404; the worker does not reach the report either.
     other = make_community(code="002")
     make_cells(other, 1, 1)
