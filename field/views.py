@@ -143,6 +143,7 @@ def workspace(request):
         "config": config,
         "words": words,
         "can_see_patrols": policy.holds(request.user, "field.view_patrol"),
+        "can_see_inspections": policy.holds(request.user, "inspections.view_inspection"),
     }
     return render(request, "field/workspace.html", context)
 
