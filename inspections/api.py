@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import policy
+from common.errors import error_dict
 from field.api import FieldStaff
 from inspections import services
 from inspections.models import Checklist, Inspection
@@ -117,8 +118,7 @@ class ResultView(APIView):
         except PermissionDenied as exc:
             return Response({"detail": str(exc), "code": "forbidden"}, status=403)
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_dict(exc), status=status.HTTP_400_BAD_REQUEST)
         return Response(
             result_out(inspection, created), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
