@@ -215,6 +215,18 @@ def build(seed=2026, stdout=None):
         )
         type(finding).objects.filter(pk=finding.pk).update(at=found)
 
+    # 每周抽查: the latest week's sample of the campaign's findings (a fixed seed), checked on site.
+    from cocreate import spotchecks
+
+    latest = campaign.findings.order_by("-at").values_list("at", flat=True).first()
+    if latest is not None:
+        week = spotchecks.monday(timezone.localtime(latest).date())
+        check = spotchecks.draw(campaign, admin, week, 3, seed=seed)
+        for item, (result, note) in zip(
+            check.items.order_by("pk"), [("pass", ""), ("fail", "复查时垃圾仍未清运"), ("pass", "")], strict=False
+        ):
+            spotchecks.record(item, admin, result, note)
+
     # 共建: contributions to the demo renovation project (or to the campaign when there is none).
     target = {"project": renovation} if renovation is not None else {"campaign": campaign}
     givers = households[24:40]

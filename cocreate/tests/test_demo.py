@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cocreate.demo import _at
-from cocreate.models import CaseRating, Contribution, Finding, Mediation, Meeting, Need, NeedSupport
+from cocreate.models import CaseRating, Contribution, Finding, Mediation, Meeting, Need, NeedSupport, SpotCheckItem
 from cogov.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -35,6 +35,7 @@ def test_demo_has_every_instrument_in_the_past_and_loads_once(demo_city):
     assert Contribution.objects.filter(kind="labour", points_entry__isnull=False).exists()
     assert Contribution.objects.filter(kind="land", area_m2__gt=90).exists()
     assert CaseRating.objects.exists()
+    assert SpotCheckItem.objects.filter(result="fail").exists() and SpotCheckItem.objects.filter(result="pass").exists()
     for model, field in ((Need, "created_at"), (Meeting, "held_at"), (Meeting, "published_at"), (Finding, "at")):
         assert not model.objects.filter(**{f"{field}__gt": now}).exists(), (model, field)
     assert not Finding.objects.filter(case__created_at__gt=now).exists()
