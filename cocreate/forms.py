@@ -100,6 +100,12 @@ class MediationStepForm(forms.Form):
 NUMBERS = ("amount", "hours", "quantity", "value")
 
 
+def centre_map_on(widget, community):
+    """The drawing map opens over the community rather than on the site's default view."""
+    inside = community.boundary.point_on_surface
+    widget.attrs["settings_overrides"] = {"DEFAULT_CENTER": (inside.y, inside.x), "DEFAULT_ZOOM": 15}
+
+
 class ContributionForm(forms.ModelForm):
     """What a household, business or organisation put in; the model's clean() holds the rules per kind."""
 
@@ -123,8 +129,8 @@ class ContributionForm(forms.ModelForm):
         ]
         widgets = {
             "area": LeafletWidget(),
-            "on": forms.DateInput(attrs={"type": "date"}),
-            "until": forms.DateInput(attrs={"type": "date"}),
+            "on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "until": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
 
     def __init__(self, *args, community, **kwargs):
@@ -135,6 +141,7 @@ class ContributionForm(forms.ModelForm):
         households = Household.objects.filter(community=community).select_related("building")
         self.fields["household"].queryset = households
         self.fields["household"].label_from_instance = lambda h: h.door_plate or str(h.pk)
+        centre_map_on(self.fields["area"].widget, community)
         for name in NUMBERS:
             self.fields[name].required = False
 
@@ -165,8 +172,8 @@ class CampaignForm(forms.ModelForm):
         fields = ["name", "start", "end", "zone", "cells", "categories"]
         widgets = {
             "zone": LeafletWidget(),
-            "start": forms.DateInput(attrs={"type": "date"}),
-            "end": forms.DateInput(attrs={"type": "date"}),
+            "start": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "end": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "cells": forms.CheckboxSelectMultiple,
             "categories": forms.CheckboxSelectMultiple,
         }
@@ -180,6 +187,7 @@ class CampaignForm(forms.ModelForm):
         self.instance.community = community
         self.fields["cells"].queryset = GridCell.objects.filter(community=community).order_by("code")
         self.fields["cells"].label_from_instance = lambda c: c.code
+        centre_map_on(self.fields["zone"].widget, community)
         self.fields["categories"].queryset = Category.objects.filter(active=True)
 
     def clean_checklist_text(self):
@@ -207,7 +215,9 @@ class CampaignForm(forms.ModelForm):
 class SpotCheckForm(forms.Form):
     """每周抽查: the week (its Monday) and how many of its findings to sample."""
 
-    week = forms.DateField(label=_("Week from (Monday)"), widget=forms.DateInput(attrs={"type": "date"}))
+    week = forms.DateField(
+        label=_("Week from (Monday)"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     size = forms.IntegerField(label=_("Findings to sample"), min_value=1, max_value=50, initial=5)
 
 

@@ -130,7 +130,8 @@ def wave(campaign):
 
 def board(campaign, now=None):
     """The red/black board of the campaign's wave: a row per community, best first; the best third red, the worst
-    third black (communities without findings are listed, unranked). Two grouped queries."""
+    third black once two or more communities have findings (communities without findings are listed, unranked).
+    Two grouped queries."""
     from cases.models import CLOCK_STATES, State
 
     now = now or timezone.now()
@@ -173,10 +174,10 @@ def board(campaign, now=None):
             )
         )
     ranked = sorted((r for r in rows if r.found), key=lambda r: (r.score(), -r.community_id), reverse=True)
-    third = math.ceil(len(ranked) / 3) if ranked else 0
-    for r in ranked[:third]:
-        r.mark = "red"
-    if len(ranked) >= 2:
+    if len(ranked) >= 2:  # one community alone is not ranked against anybody
+        third = math.ceil(len(ranked) / 3)
+        for r in ranked[:third]:
+            r.mark = "red"
         for r in ranked[-third:]:
             r.mark = "black"
     return ranked + sorted((r for r in rows if not r.found), key=lambda r: r.name)

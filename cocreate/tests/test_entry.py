@@ -69,6 +69,7 @@ def test_a_manager_records_money_labour_and_land_drawn_on_the_map(client, scene)
     assert rows["land"].area_m2 == pytest.approx(200, rel=0.01) and rows["land"].contributor_name == "和平物业"
     page = client.get(reverse("cocreate:campaign-contribution", args=[scene["campaign"].pk])).content.decode()
     assert "和平物业" in page  # the list of what was recorded so far
+    assert f'name="on" value="{timezone.localdate().isoformat()}"' in page  # today, ready for the date picker
 
 
 @pytest.mark.parametrize(

@@ -105,6 +105,7 @@ def test_a_manager_draws_and_records_on_the_campaign_page_others_get_404(client,
     client.force_login(scene["manager"])
     page = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk])).content.decode()
     assert 'id="spot-checks"' in page and "垃圾未清" in page
+    assert f'name="week" value="{week}"' in page  # this week's Monday, ready to draw
 
 
 def test_the_red_and_black_board_ranks_the_communities_of_the_wave(client, scene):
@@ -131,3 +132,10 @@ def test_the_red_and_black_board_ranks_the_communities_of_the_wave(client, scene
     client.force_login(scene["manager"])
     page = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk])).content.decode()
     assert 'id="board"' in page and "red list" in page and "black list" in page
+
+
+def test_a_community_alone_in_its_wave_is_not_put_on_either_list(scene):
+    Campaign.objects.filter(pk=scene["other_campaign"].pk).update(start=scene["campaign"].end + timedelta(days=1))
+    Campaign.objects.filter(pk=scene["other_campaign"].pk).update(end=scene["campaign"].end + timedelta(days=30))
+    (row,) = spotchecks.board(scene["campaign"])
+    assert (row.name, row.found, row.mark) == (scene["community"].name, 5, "")
