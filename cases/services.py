@@ -7,8 +7,7 @@ from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, SnapToGrid, Transform
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case as When_
-from django.db.models import Count, F, FloatField, Func, Q, Value, When
+from django.db.models import Count, F, FloatField, Func, Q, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -149,12 +148,10 @@ def primary_worker_id(cell):
         return None
     from grids.models import GridAssignment
 
-    # The primary worker first, whatever the roles' codes sort as ("helper" < "primary"); then the longest held.
-    primary_first = When_(When(role=GridAssignment.Role.PRIMARY, then=Value(0)), default=Value(1))
     return (
         GridAssignment.objects.active_on(timezone.localdate())
         .filter(cell=cell)
-        .order_by(primary_first, "start")
+        .primary_first()
         .values_list("worker_id", flat=True)
         .first()
     )

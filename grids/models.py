@@ -160,6 +160,11 @@ class AssignmentQuerySet(models.QuerySet):
     def active_on(self, day):
         return self.filter(Q(start__lte=day), Q(end__isnull=True) | Q(end__gte=day))
 
+    def primary_first(self):
+        """The primary worker before the helpers (the roles' codes sort the other way), then the longest held."""
+        primary = models.Case(models.When(role="primary", then=models.Value(0)), default=models.Value(1))
+        return self.order_by(primary, "start", "pk")
+
 
 class GridAssignment(TimeStampedModel):
     """A grid worker's responsibility for a cell over a period (one primary, optional helpers)."""

@@ -20,7 +20,7 @@ def communities():
 
 def cells(day=None):
     day = day or timezone.localdate()
-    current = GridAssignment.objects.active_on(day).select_related("worker").order_by("role", "start")
+    current = GridAssignment.objects.active_on(day).select_related("worker").primary_first()
     return (
         GridCell.objects.select_related("community__street__district")
         .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))

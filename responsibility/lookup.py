@@ -48,7 +48,7 @@ def who_is_responsible(lon, lat, day=None):
             GridAssignment.objects.active_on(day)
             .filter(cell=result.cell)
             .select_related("worker")
-            .order_by("role", "start")
+            .primary_first()
         )
     result.areas = list(
         ResponsibilityArea.objects.active_on(day)
