@@ -68,7 +68,7 @@ def role_spec_permissions(role):
 
     spec = ROLE_PERMISSIONS[role]
     if spec == "*":
-        return Permission.objects.all()
+        return list(Permission.objects.select_related("content_type"))
     perms = Permission.objects.none()
     for app, actions in spec.items():
         perms |= Permission.objects.filter(content_type__app_label=app, codename__regex=rf"^({'|'.join(actions)})_")

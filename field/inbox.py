@@ -54,13 +54,19 @@ def waiting_q(user, closing=False):
 
 
 def badge_count(user):
-    """How many cases wait for the user (one COUNT query, kept BADGE_SECONDS in the cache)."""
+    """How many things wait for the user, as the inbox lists them: the cases to verify, handle or close, the unread
+    notifications and what the other sources count (inspections due …). A COUNT per kind, kept BADGE_SECONDS in
+    the cache."""
     if not getattr(user, "is_authenticated", False):
         return 0
     key = f"field:inbox:{user.pk}"
     count = cache.get(key)
     if count is None:
-        count = Case.objects.filter(waiting_q(user)).count()
+        from cases.models import Notification
+
+        count = Case.objects.filter(waiting_q(user, closing=True)).count()
+        count += Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        count += sum(counter(user) for counter in COUNTERS.values())
         cache.set(key, count, BADGE_SECONDS)
     return count
 
@@ -109,12 +115,16 @@ def case_row(case, now, task="", actions=()):
 FIELD_ACTIONS = ("verify", "fail", "start", "handle", "close")
 
 # Other kinds of rows in the inbox (inspections due …), filled by the apps that own them in their AppConfig.ready():
-# register_source(name, rows) with rows(user, now) -> [dict with "kind"], most urgent first.
+# register_source(name, rows, count) with rows(user, now) -> [dict with "kind"], most urgent first, and count(user)
+# -> how many of them wait (for the badge; a query or two, not the rows).
 SOURCES = {}
+COUNTERS = {}
 
 
-def register_source(name, rows):
+def register_source(name, rows, count=None):
     SOURCES[name] = rows
+    if count is not None:
+        COUNTERS[name] = count
 
 
 def source_rows(user, now=None):

@@ -11,4 +11,4 @@ class InspectionsConfig(AppConfig):
         from inspections import access, services
 
         access.register_all()
-        inbox.register_source("inspections", services.inbox_rows)
+        inbox.register_source("inspections", services.inbox_rows, services.due_count)

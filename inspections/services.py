@@ -144,6 +144,11 @@ def describe(rows):
     return out
 
 
+def due_count(user):
+    """How many inspections the user has due today (the field badge: two queries, no rows described)."""
+    return len(due_for(user))
+
+
 def inbox_rows(user, now=None):
     """The field inbox's rows of this kind (field.inbox's source registry): what is due, nearest due date first."""
     day = timezone.localdate(now) if now else None

@@ -85,3 +85,16 @@ def test_unread_notifications_are_listed_in_the_inbox(scene):
     client.force_login(scene["worker"])
     notes = client.get("/field/data.json").json()["notes"]
     assert [(n["message"], n["case"], n["number"]) for n in notes] == [("案件已处置", case.pk, case.number)]
+
+
+def test_the_badge_counts_what_the_inbox_lists_to_close_and_to_read(scene):
+    case = verified(scene)
+    inbox.forget_badge(scene["dispatcher"])
+    assert inbox.badge_count(scene["dispatcher"]) == len(inbox.inbox(scene["dispatcher"])) == 1
+    assert inbox.inbox(scene["dispatcher"])[0]["id"] == case.pk
+    inbox.forget_badge(scene["worker"])
+    before = inbox.badge_count(scene["worker"])
+    Notification.objects.create(recipient=scene["worker"], case=case, message="处理完毕")
+    assert inbox.badge_count(scene["worker"]) == before  # kept a minute
+    inbox.forget_badge(scene["worker"])
+    assert inbox.badge_count(scene["worker"]) == before + 1

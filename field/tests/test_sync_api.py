@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from accounts import policy
 from cases.models import Case, CaseEvent, State
 from cases.tests.factories import in_english, jpeg, place, report
 from field import inbox
@@ -139,13 +140,16 @@ def test_the_phone_keeps_the_workers_cells_and_what_waits_most_urgent_first(scen
     assert inbox.badge_count(scene["worker"]) == 2
 
 
-def test_the_badge_is_one_count_query_kept_briefly(scene, django_assert_num_queries):
+def test_the_badge_is_a_few_count_queries_kept_briefly(scene, django_assert_max_num_queries):
     case = report(x=100, y=100)
     Case.objects.filter(pk=case.pk).update(state=State.HANDLED)
     inbox.forget_badge(scene["worker"])
-    with django_assert_num_queries(1):
+    policy.grants_of(scene["worker"])  # read once per request by the page's own access checks
+    # A COUNT of the cases, one of the unread notifications, and two for each other source (inspections due):
+    # bounded, whatever the number of cases or items.
+    with django_assert_max_num_queries(2 + 2 * len(inbox.COUNTERS)):
         assert inbox.badge_count(scene["worker"]) == 1
-    with django_assert_num_queries(0):
+    with django_assert_max_num_queries(0):
         assert inbox.badge_count(scene["worker"]) == 1
 
 

@@ -251,3 +251,16 @@ def test_completion_per_cell_and_week_and_the_report(scene, client, django_user_
     assert client.get(f"/inspections/report/{cid}/pdf/").status_code == 404
     worker_page = client.get("/inspections/")
     assert worker_page.status_code == 200 and "消防通道" in worker_page.content.decode()
+
+
+def test_the_field_badge_counts_the_inspections_due(scene):
+    worker = scene["worker"]
+    inbox.forget_badge(worker)
+    due = [r for r in inbox.source_rows(worker) if r["kind"] == "inspection"]
+    assert len(due) >= 2  # this week's fire lanes of the worker's cell and this month's toilet
+    assert inbox.badge_count(worker) == len(due)
+    services.record(
+        worker, uuid.uuid4(), scene["toilets"], scene["west"], answers(scene["toilets"]), asset=scene["toilet"]
+    )
+    inbox.forget_badge(worker)
+    assert inbox.badge_count(worker) == len(due) - 1
