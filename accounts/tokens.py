@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import SAFE_METHODS
 
@@ -47,7 +48,14 @@ def make_token(user, name, scope, expires_at=None, *, verified):
 
 
 def _failure_usage(request, increment):
-    return get_usage(request, group=FAILURE_GROUP, key="ip", rate=settings.TOKEN_FAILURE_RATE, increment=increment)
+    return get_usage(
+        request, group=FAILURE_GROUP, key=_failure_key, rate=settings.TOKEN_FAILURE_RATE, increment=increment
+    )
+
+
+def _failure_key(group, request):
+    # The client's address (django-ratelimit's "ip" key fails on a request without REMOTE_ADDR, e.g. a bare WSGI call).
+    return _client_ip(request) or "unknown"
 
 
 def _client_ip(request):
@@ -138,3 +146,17 @@ def attribute_writes_to(user):
     data = auditlog_value.get(None)
     if data is not None and data.get("actor") is None:
         data["actor"] = user
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """The token in the OpenAPI description (drf-spectacular finds it by the class it documents)."""
+
+    target_class = BearerTokenAuthentication
+    name = "bearerToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal access token from /accounts/tokens/ (read only or read and write).",
+        }

@@ -114,7 +114,7 @@ def test_revoked_expired_and_unknown_tokens_get_401(city):
     assert api.get("/ogc/collections/buildings/items", **bearer(raw)).status_code == 200
     token = AccessToken.objects.get(user=city["worker"])
     page.post(f"/accounts/tokens/{token.pk}/revoke/")
-    resp = api.get("/ogc/collections/buildings/items", **bearer(raw))
+    resp = api.get("/ogc/collections/buildings/items", HTTP_ACCEPT_LANGUAGE="en", **bearer(raw))
     assert resp.status_code == 401 and resp["WWW-Authenticate"].startswith("Bearer")
     assert "revoked" in resp.json()["detail"]
 
