@@ -14,7 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts.demo import demo_community, demo_manager
+from accounts.models import Role
 from cocreate import campaigns, evaluation, services
 from cocreate.models import (
     Campaign,
@@ -29,7 +30,7 @@ from cocreate.models import (
     Resource,
 )
 from common.geometry import metric_srid_for
-from grids.models import Community, GridAssignment, Household
+from grids.models import GridAssignment, Household
 
 MEETING_TITLE = "滨江社区十一月居民议事会"
 NEEDS = [
@@ -80,12 +81,8 @@ def build(seed=2026, stdout=None):
     now = timezone.now()
     User = get_user_model()
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
-    manager_m = (
-        (Membership.objects.filter(role=Role.MANAGER, community__isnull=False).select_related("user", "community"))
-        .order_by("user__username", "pk")
-        .first()
-    )
-    community = manager_m.community if manager_m else Community.objects.order_by("pk").first()
+    manager_m = demo_manager()
+    community = demo_community(manager_m)
     if community is None or admin is None:
         if stdout:
             stdout.write("no community or administrator: build the demo city first")

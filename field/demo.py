@@ -10,11 +10,11 @@ from datetime import datetime, time, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts.demo import demo_community
 from common.geometry import metric_srid_for
 from field import patrols
 from field.models import Patrol
-from grids.models import Community, GridAssignment
+from grids.models import GridAssignment
 
 NAMESPACE = uuid.UUID("0c5e8f7a-3b2d-4e61-a9f0-7d4c1b2e6a55")
 DAYS = 3
@@ -37,13 +37,7 @@ def build(seed=2026, stdout=None):
     if Patrol.objects.exists():
         say("patrol demo already loaded")
         return
-    manager = (
-        Membership.objects.filter(role=Role.MANAGER, community__isnull=False)
-        .select_related("community")
-        .order_by("user__username", "pk")
-        .first()
-    )
-    community = manager.community if manager else Community.objects.order_by("pk").first()
+    community = demo_community()
     if community is None:
         say("no community: build the demo city first")
         return

@@ -13,10 +13,10 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts.demo import demo_community
 from assets.models import AssetType
 from cases.models import Category
-from grids.models import Community, GridAssignment
+from grids.models import GridAssignment
 from inspections import services
 from inspections.models import Checklist, ChecklistItem, Inspection
 
@@ -51,13 +51,7 @@ def build(seed=2026, stdout=None):
     if Checklist.objects.filter(name=FIRE_LANES).exists():
         say("inspection demo already loaded")
         return
-    manager = (
-        Membership.objects.filter(role=Role.MANAGER, community__isnull=False)
-        .select_related("community")
-        .order_by("user__username", "pk")
-        .first()
-    )
-    community = manager.community if manager else Community.objects.order_by("pk").first()
+    community = demo_community()
     if community is None:
         say("no community: build the demo city first")
         return
