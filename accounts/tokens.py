@@ -26,6 +26,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.permissions import SAFE_METHODS
 
 from accounts.models import AccessToken
+from common.client_ip import client_ip
 
 log = logging.getLogger("gridwork.tokens")
 KEYWORD = "Bearer"
@@ -54,12 +55,22 @@ def _failure_usage(request, increment):
 
 
 def _failure_key(group, request):
-    # The client's address (django-ratelimit's "ip" key fails on a request without REMOTE_ADDR, e.g. a bare WSGI call).
-    return _client_ip(request) or "unknown"
+    # The client's address, told apart behind a trusted proxy (common/client_ip.py), so that one client sending bad
+    # tokens does not lock out everyone behind the same proxy.
+    return _client_ip(request)
 
 
 def _client_ip(request):
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
+
+
+# Where a token is taken: the data API and OGC API Features (what GIS clients and scripts use). The pages' own
+# endpoints (the field workspace, inspections, co-creation) answer sessions only.
+TOKEN_PATHS = ("/api/", "/ogc/")
+
+
+def _on_token_paths(request):
+    return request._request.path_info.startswith(TOKEN_PATHS)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -70,10 +81,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != KEYWORD.lower().encode():
             return None
+        if not _on_token_paths(request):
+            return None
         django_request = request._request
-        usage = _failure_usage(django_request, increment=False)
-        if usage and usage["count"] >= usage["limit"]:
-            raise exceptions.Throttled(detail=_("Too many bad tokens from this address; try again later."))
         token = None
         if len(header) == 2:
             try:
@@ -84,7 +94,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 token = AccessToken.objects.select_related("user").filter(digest=digest(raw)).first()
         reason = self.refusal(token)
         if reason:
-            _failure_usage(django_request, increment=True)
+            # Only bad tokens are counted and slowed down: a valid token always passes (a token is 256 random bits,
+            # so a guesser gains nothing from the valid ones going through), and a flood of junk from one client
+            # cannot lock out the others.
+            usage = _failure_usage(django_request, increment=True)
+            if usage and usage["count"] > usage["limit"]:
+                raise exceptions.Throttled(detail=_("Too many bad tokens from this address; try again later."))
             log.warning(
                 "bearer token refused (%s): %s %s from %s",
                 token.prefix if token else "unknown",
@@ -144,7 +159,9 @@ def attribute_writes_to(user):
     from auditlog.context import auditlog_value
 
     data = auditlog_value.get(None)
-    if data is not None and data.get("actor") is None:
+    if data is not None:
+        # Always the token's user: a request carrying a session cookie as well acts as the token's user (DRF), so
+        # its writes are that user's, whoever the session belongs to.
         data["actor"] = user
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from accounts import policy
+from common.client_ip import client_ip
 from common.images import PhotoField
 from grids.models import Household
 from planning import consent as consent_service
@@ -399,7 +400,7 @@ class CommentForm(forms.Form):
 
 
 def client_key(request):
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_ip(request)
     return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
 
 

@@ -384,6 +384,11 @@ DASHBOARD_CACHE_SECONDS = int(env("GRIDWORK_DASHBOARD_CACHE_SECONDS", "300"))
 # Co-creation: the residents' satisfaction a renovation project needs before final acceptance (%).
 COCREATE = {"PROJECT_SATISFACTION_GATE_PCT": int(env("GRIDWORK_SATISFACTION_GATE_PCT", "80"))}
 RATELIMIT_VIEW = "common.views.rate_limited"
+# Behind a reverse proxy: the proxies whose X-Forwarded-For is believed (common/client_ip.py); rate limits and
+# lockouts count per client address, not per proxy.
+TRUSTED_PROXIES = env_list("GRIDWORK_TRUSTED_PROXIES", "")
+RATELIMIT_IP_META_KEY = "common.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 PUBLIC_WRITE_RATE = env("GRIDWORK_PUBLIC_WRITE_RATE", "20/h")
 
 # Debian 12 ships GDAL 3.6; spatial references come from the project's own code and data, not from users.
