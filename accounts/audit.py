@@ -13,13 +13,19 @@ def register_domain_models():
     # Tokens made and revoked are in the trail; their digest and each use are not (uses: logger gridwork.tokens).
     if not auditlog.contains(AccessToken):
         auditlog.register(AccessToken, exclude_fields=["digest", "last_used_at", "created_at", "updated_at"])
+    models = []
     for label in getattr(settings, "AUDITED_APPS", []):
         try:
-            config = apps.get_app_config(label)
+            models.extend(apps.get_app_config(label).get_models())
         except LookupError:
             continue
-        for model in config.get_models():
-            if auditlog.contains(model) or model._meta.label in settings.AUDIT_EXCLUDE:
-                continue
-            personal = list(getattr(model, "PERSONAL_FIELDS", {}))
-            auditlog.register(model, mask_fields=personal, exclude_fields=["created_at", "updated_at"])
+    for label in getattr(settings, "AUDITED_MODELS", []):
+        try:
+            models.append(apps.get_model(label))
+        except LookupError:
+            continue
+    for model in models:
+        if auditlog.contains(model) or model._meta.label in settings.AUDIT_EXCLUDE:
+            continue
+        personal = list(getattr(model, "PERSONAL_FIELDS", {}))
+        auditlog.register(model, mask_fields=personal, exclude_fields=["created_at", "updated_at"])

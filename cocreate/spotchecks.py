@@ -83,9 +83,17 @@ def record(item, user, result, note=""):
         raise ValidationError({"note": gettext("At most 300 characters.")})
     if result == SpotCheckItem.Result.FAIL and not note:
         raise ValidationError({"note": gettext("Say what failed the check.")})
-    SpotCheckItem.objects.filter(pk=item.pk).update(
-        result=result, note=note, checked_by=user, checked_at=timezone.now()
-    )
+    with transaction.atomic():
+        # A recorded check stands: the board is public and the ranked community's managers record the checks, so a
+        # fail is not turned into a pass afterwards. Saved through the model, so the audit trail keeps each result.
+        item = SpotCheckItem.objects.select_for_update().get(pk=item.pk)
+        if item.result:
+            raise ValidationError(
+                {"result": gettext("This finding's check is already recorded; it cannot be changed.")}
+            )
+        item.result, item.note, item.checked_by, item.checked_at = result, note, user, timezone.now()
+        item.save(update_fields=["result", "note", "checked_by", "checked_at"])
+    return item
 
 
 # --- 红黑榜 -----------------------------------------------------------------------------------------------------------

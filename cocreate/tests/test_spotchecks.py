@@ -139,3 +139,22 @@ def test_a_community_alone_in_its_wave_is_not_put_on_either_list(scene):
     Campaign.objects.filter(pk=scene["other_campaign"].pk).update(end=scene["campaign"].end + timedelta(days=30))
     (row,) = spotchecks.board(scene["campaign"])
     assert (row.name, row.found, row.mark) == (scene["community"].name, 5, "")
+
+
+def test_a_recorded_check_stands_and_is_in_the_audit_trail(client, scene):
+    from auditlog.models import LogEntry
+
+    check = spotchecks.draw(scene["campaign"], scene["manager"], scene["week"], 2, seed=7)
+    item = check.items.order_by("pk").first()
+    url = reverse("cocreate:spot-check-result", args=[item.pk])
+    client.force_login(scene["manager"])
+    client.post(url, {"result": "fail", "note": "垃圾未清"})
+    # The ranked community's manager cannot turn the fail into a pass afterwards, on the page or in the service.
+    assert "already recorded" in client.post(url, {"result": "pass"}, follow=True).content.decode()
+    with pytest.raises(ValidationError):
+        spotchecks.record(item, scene["manager"], "pass")
+    item.refresh_from_db()
+    assert (item.result, item.note) == ("fail", "垃圾未清")
+    entries = LogEntry.objects.get_for_object(item)
+    assert entries.count() == 1
+    assert entries.get().actor == scene["manager"] and "fail" in str(entries.get().changes)

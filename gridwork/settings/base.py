@@ -338,7 +338,17 @@ PLANNING = {
 }
 
 # Audit trail (django-auditlog) of every domain app; personal fields are masked in it.
-AUDITED_APPS = ["grids", "responsibility", "assets", "cases", "planning", "cogov", "accounts"]
+AUDITED_APPS = ["grids", "responsibility", "assets", "cases", "planning", "cogov", "accounts", "inspections"]
+# Models audited one by one where their app also holds private records (mediations stay out of the trail): the
+# co-creation records behind public figures (the red/black board, contributions, decisions).
+AUDITED_MODELS = [
+    "cocreate.Campaign",
+    "cocreate.SpotCheck",
+    "cocreate.SpotCheckItem",
+    "cocreate.Contribution",
+    "cocreate.Decision",
+    "cocreate.Task",
+]
 AUDIT_EXCLUDE = []
 AUDITLOG_MASK_CALLABLE = "common.masking.mask_any"
 AUDITLOG_STORE_JSON_CHANGES = True
