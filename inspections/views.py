@@ -47,7 +47,11 @@ def home(request):
         monday = today - timedelta(days=today.weekday())
         start = monday - timedelta(weeks=WEEKS - 1)
         weeks = [start + timedelta(weeks=k) for k in range(WEEKS)]
-        rows = services.completion(community.cells.values_list("pk", flat=True), start, monday + timedelta(days=6))
+        cells = community.cells.values_list("pk", flat=True)
+        if not policy.reaches_community(request.user, VIEW, community):
+            # A worker reads the community through the cells they hold: their completion, not the neighbours'.
+            cells = cells.filter(pk__in=policy.worker_cells(request.user))
+        rows = services.completion(cells, start, monday + timedelta(days=6))
         by_cell = {}
         for _cell_id, code, week, due_n, done_n in rows:
             by_cell.setdefault(code, {})[week] = (done_n, due_n)

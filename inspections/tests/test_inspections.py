@@ -264,3 +264,13 @@ def test_the_field_badge_counts_the_inspections_due(scene):
     )
     inbox.forget_badge(worker)
     assert inbox.badge_count(worker) == len(due) - 1
+
+
+def test_a_worker_sees_the_completion_of_their_own_cells_only(scene, client):
+    west, east, cid = scene["west"], scene["east"], scene["community"].pk
+    client.force_login(scene["manager"])
+    page = client.get(f"/inspections/?community={cid}").content.decode()
+    assert f"<td>{west.code}</td>" in page and f"<td>{east.code}</td>" in page
+    client.force_login(scene["worker"])  # holds the west cell only
+    page = client.get(f"/inspections/?community={cid}").content.decode()
+    assert f"<td>{west.code}</td>" in page and f"<td>{east.code}</td>" not in page
