@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 
 from accounts import policy
 from cocreate.models import Campaign, Finding
+from common import pdf
 
 
 def cells_from_zone(campaign):
@@ -142,67 +143,30 @@ def weekly_totals(rows):
 
 
 def weekly_pdf(campaign, rows):
-    """The weekly progress report as an A4 PDF: the campaign, totals per week and the cells with findings per
-    week. Chinese through Adobe's CJK font STSong-Light (the viewer supplies the glyphs, nothing is embedded)."""
-    import io
-    from xml.sax.saxutils import escape
-
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    title = ParagraphStyle("t", fontName=font, fontSize=15, leading=19)
-    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)
-    style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), font, 9),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ]
-    )
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=campaign.name,
+    """The weekly progress report as an A4 PDF (common.pdf): the campaign, totals per week and the cells with
+    findings per week."""
+    doc = pdf.Report(campaign.name, title_size=15)
+    doc.title(gettext("Weekly progress report: %(name)s") % {"name": campaign.name})
+    doc.text(
+        gettext("%(community)s, %(start)s – %(end)s")
+        % {"community": campaign.community.name, "start": campaign.start, "end": campaign.end}
     )
     categories = ", ".join(str(c) for c in campaign.categories.all())
-    story = [
-        Paragraph(escape(gettext("Weekly progress report: %(name)s") % {"name": campaign.name}), title),
-        Paragraph(
-            escape(
-                gettext("%(community)s, %(start)s – %(end)s")
-                % {"community": campaign.community.name, "start": campaign.start, "end": campaign.end}
-            ),
-            body,
-        ),
-    ]
     if categories:
-        story.append(Paragraph(escape(gettext("Target categories: %(list)s") % {"list": categories}), body))
+        doc.text(gettext("Target categories: %(list)s") % {"list": categories})
     if campaign.checklist:
-        items = ", ".join(campaign.checklist)
-        story.append(Paragraph(escape(gettext("Checklist: %(list)s") % {"list": items}), body))
-    story.append(Spacer(1, 4 * mm))
+        doc.text(gettext("Checklist: %(list)s") % {"list": ", ".join(campaign.checklist)})
+    doc.space(4)
     data = [[gettext("Week from"), gettext("Cases found"), gettext("Closed"), gettext("Closed (%)")]]
     data += [[w.isoformat(), f, c, "–" if r is None else r] for w, f, c, r in weekly_totals(rows)]
-    story += [Paragraph(escape(gettext("By week")), body), Table(data, style=style, repeatRows=1)]
+    doc.text(gettext("By week"))
+    doc.table(data)
     data = [[gettext("Grid cell"), gettext("Week from"), gettext("Cases found"), gettext("Closed")]]
     data += [[code, week.isoformat(), found, closed] for _id, code, week, found, closed in rows if found]
-    story += [Spacer(1, 5 * mm), Paragraph(escape(gettext("By cell and week (cells with findings)")), body)]
-    story.append(Table(data, style=style, repeatRows=1))
-    doc.build(story)
-    return buf.getvalue()
+    doc.space(5)
+    doc.text(gettext("By cell and week (cells with findings)"))
+    doc.table(data)
+    return doc.pdf()
 
 
 def campaigns_for(user):

@@ -1,12 +1,10 @@
 """Dashboard exports: an XLSX workbook and a printable PDF report with the choropleth of grid cells."""
 
-import io
-
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cogov.dashboard import MODELS
-from common import xlsx
+from common import pdf, xlsx
 
 # Five classes of the sanitary-toilet rate, light to dark (the page's map uses the same breaks).
 BREAKS = [(90, "#1a9850"), (75, "#91cf60"), (50, "#fee08b"), (25, "#fc8d59"), (0, "#d73027")]
@@ -133,54 +131,26 @@ def _map_drawing(cells, width, height):
 def as_pdf(f, children, cells):
     """A4 report: unit and period, the figures with the previous period, the choropleth of grid cells
     by sanitary-toilet rate, and the child units."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = "STSong-Light"  # Adobe's CJK font: the viewer supplies the glyphs, nothing to embed
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=20)
-    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=unit_name(f),
+    doc = pdf.Report(unit_name(f))
+    doc.title(f"{_('Dashboard')} · {unit_name(f)}")
+    doc.text(
+        _("Period %(start)s – %(end)s, compared with %(pstart)s – %(pend)s")
+        % {
+            "start": f.period.start,
+            "end": f.period.end,
+            "pstart": f.period.previous.start,
+            "pend": f.period.previous.end,
+        }
     )
-    story = [
-        Paragraph(f"{_('Dashboard')} · {unit_name(f)}", title),
-        Paragraph(
-            _("Period %(start)s – %(end)s, compared with %(pstart)s – %(pend)s")
-            % {
-                "start": f.period.start,
-                "end": f.period.end,
-                "pstart": f.period.previous.start,
-                "pend": f.period.previous.end,
-            },
-            body,
-        ),
-        Spacer(1, 4 * mm),
-    ]
-    style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), font, 9),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ]
-    )
+    doc.space(4)
     data = [[_("Figure"), _("Value"), _("Previous period")]]
     data += [[label, "–" if v is None else v, "" if p is None else p] for label, v, p in rows(f)]
-    story += [Table(data, colWidths=[100 * mm, 35 * mm, 35 * mm], style=style), Spacer(1, 5 * mm)]
-    story += [Paragraph(_("Grid cells by sanitary-toilet rate"), body), _map_drawing(cells, 170 * mm, 110 * mm)]
+    doc.table(data, colWidths=[100 * mm, 35 * mm, 35 * mm])
+    doc.space(5)
+    doc.text(_("Grid cells by sanitary-toilet rate"))
+    doc.story.append(_map_drawing(cells, 170 * mm, 110 * mm))
     if children:
         data = [
             [
@@ -201,6 +171,6 @@ def as_pdf(f, children, cells):
             ]
             for u in children
         ]
-        story += [Spacer(1, 5 * mm), Table(data, style=style, repeatRows=1)]
-    doc.build(story)
-    return buf.getvalue()
+        doc.space(5)
+        doc.table(data)
+    return doc.pdf()

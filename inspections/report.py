@@ -2,7 +2,6 @@
 and those done, the failed items and the rectification cases they opened (how many closed, how many overdue);
 as XLSX (common.xlsx) and as PDF (reportlab, the CJK font the viewer supplies, as the dashboard's report)."""
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from common import pdf
 from inspections.services import DUE_SQL
 
 
@@ -142,41 +142,13 @@ def as_xlsx(community, period, rows):
 
 
 def as_pdf(community, period, rows):
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    font = "STSong-Light"  # Adobe's CJK font: the viewer supplies the glyphs, nothing to embed
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=15 * mm, bottomMargin=15 * mm
-    )
-    doc.title = title(community, period)
-    style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), font, 8),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ]
-    )
-    story = [
-        Paragraph(title(community, period), ParagraphStyle("t", fontName=font, fontSize=14, leading=18)),
-        Paragraph(
-            _("Period %(start)s – %(end)s") % {"start": period.start, "end": period.end},
-            ParagraphStyle("b", fontName=font, fontSize=9, leading=12),
-        ),
-        Spacer(1, 4 * mm),
-        Table([headers()] + table(rows), style=style, repeatRows=1),
-    ]
-    doc.build(story)
+    doc = pdf.Report(title(community, period), title_size=14, table_size=8, margin_mm=12)
+    doc.title(title(community, period))
+    doc.text(_("Period %(start)s – %(end)s") % {"start": period.start, "end": period.end})
+    doc.space(4)
+    doc.table([headers()] + table(rows))
     from django.http import HttpResponse
 
-    response = HttpResponse(buf.getvalue(), content_type="application/pdf")
+    response = HttpResponse(doc.pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="inspections-{community.pk}-{period.key}.pdf"'
     return response
