@@ -6,6 +6,7 @@ def all_benchmarks():
     from bench.benchmarks.cases import CaseIntake
     from bench.benchmarks.coverage import GreenCoverage
     from bench.benchmarks.dashboard import Dashboard
+    from bench.benchmarks.field import FieldWorkspace
     from bench.benchmarks.mappage import MapPage
     from bench.benchmarks.ogc import OgcPaging
     from bench.benchmarks.partitions import CasePartitions
@@ -24,4 +25,5 @@ def all_benchmarks():
         MapPage(),
         OgcPaging(),
         CasePartitions(),
+        FieldWorkspace(),
     ]
