@@ -23,8 +23,9 @@ class Gunicorn:
     for the number of workers, 2 × cores + 1 (the deployment image's default too), so that one worker's database
     wait is another's turn on the CPU."""
 
-    def __init__(self, database_url, workers=None, settings=None):
+    def __init__(self, database_url, workers=None, settings=None, env=None):
         self.database_url = database_url
+        self.env = env or {}  # more environment for the app (e.g. DATABASE_REPLICA_URL)
         self.workers = workers or 2 * (os.cpu_count() or 1) + 1
         # The caller's settings (the test settings under pytest), dev settings with DEBUG off otherwise.
         self.settings = settings or os.environ.get("DJANGO_SETTINGS_MODULE", "gridwork.settings.dev")
@@ -43,6 +44,7 @@ class Gunicorn:
             "DATABASE_CONN_MAX_AGE": "600",
             "LOG_LEVEL": "WARNING",
         }
+        env.update(self.env)
         self.log = open(ROOT / ".local" / f"bench-gunicorn-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [

@@ -10,6 +10,7 @@ def all_benchmarks():
     from bench.benchmarks.mappage import MapPage
     from bench.benchmarks.ogc import OgcPaging
     from bench.benchmarks.partitions import CasePartitions
+    from bench.benchmarks.replica import ReplicaReads
     from bench.benchmarks.responsibility import ResponsibilityLookup
     from bench.benchmarks.tiles import VectorTiles
 
@@ -26,4 +27,5 @@ def all_benchmarks():
         OgcPaging(),
         CasePartitions(),
         FieldWorkspace(),
+        ReplicaReads(),
     ]
