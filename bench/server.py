@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -139,3 +140,14 @@ def percentile(values, q):
     lo = int(k)
     hi = min(lo + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def run_clients(count, worker):
+    """Run worker(0) … worker(count - 1) at once, each in its own thread; the seconds until all have finished."""
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(count)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start

@@ -16,7 +16,6 @@ there, not the capacity a replica on another machine adds.
 import http.client
 import os
 import subprocess
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,7 +24,7 @@ from django.apps import apps
 from django.urls import reverse
 
 from bench.harness import Benchmark, Figure, Ratio
-from bench.server import ROOT, Client, Gunicorn, free_port, percentile
+from bench.server import ROOT, Client, Gunicorn, free_port, percentile, run_clients
 from bench.tiles import sample_tiles, tile_bounds
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -156,13 +155,7 @@ class ReplicaReads(Benchmark):
             finally:
                 client.close()
 
-        threads = [threading.Thread(target=worker, args=(k,)) for k in range(CLIENTS)]
-        t = time.perf_counter()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        elapsed = time.perf_counter() - t
+        elapsed = run_clients(CLIENTS, worker)
         if errors:
             raise RuntimeError(f"{len(errors)} requests failed under load: {errors[:3]}")
         flat = [x for ts in times for x in ts]

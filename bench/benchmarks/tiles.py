@@ -1,14 +1,13 @@
 """Vector tiles at zooms 12–16: the project's /tiles/<layer>/{z}/{x}/{y}.pbf under gunicorn vs the bare ST_AsMVT
 query for the same features and attributes, and vs tipg serving the same table when it is installed (bench/peers)."""
 
-import threading
 import time
 
 from django.apps import apps
 from django.db import connection
 
 from bench.harness import Benchmark, Figure, Ratio
-from bench.server import Client, percentile
+from bench.server import Client, percentile, run_clients
 from bench.tiles import sample_tiles, tile_params
 
 ZOOMS = range(12, 17)
@@ -157,13 +156,7 @@ class VectorTiles(Benchmark):
             finally:
                 client.close()
 
-        threads = [threading.Thread(target=worker, args=(k,)) for k in range(CLIENTS)]
-        t = time.perf_counter()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        elapsed = time.perf_counter() - t
+        elapsed = run_clients(CLIENTS, worker)
         if errors:
             raise RuntimeError(f"{len(errors)} tile requests failed under load: {errors[:5]}")
         return CLIENTS * 2 * len(self.tiles) / elapsed
