@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from cases import services
-from cases.models import OPEN_STATES, Case, Category, Open311Client, State
+from cases.models import OPEN_STATES, Case, CaseEvent, Category, Open311Client, State
 from common.errors import error_items
 from common.params import ParamError, check_range, parse_datetime, parse_id, parse_lonlat, raw
 
@@ -68,7 +68,7 @@ def services_view(request, fmt):
 def request_row(c):
     status_notes = ""
     if c.state == State.REJECTED:
-        reject = c.events.filter(action="reject").order_by("-at").first()
+        reject = CaseEvent.objects.of_case(c).filter(action="reject").order_by("-at").first()
         status_notes = reject.note if reject else ""
     elif c.state != State.CLOSED:
         status_notes = str(State(c.state).label)
