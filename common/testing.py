@@ -12,6 +12,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+def browser_missing():
+    """Why a browser cannot be driven here (Playwright or Debian's Chromium missing), or None."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed"
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM}"
+    return None
+
+
 def browser_login(page, base_url, username, password):
     """Sign in through the login page, as a person would."""
     page.goto(f"{base_url}/accounts/login/")

@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 
 from bench.harness import Benchmark, Figure
 from bench.server import percentile
-from common.testing import CHROMIUM, CHROMIUM_ARGS
+from common.testing import CHROMIUM, CHROMIUM_ARGS, browser_missing
 
 ITEMS = {"tiny": 10}  # reports queued per run; 200 at larger scales
 PAINTS = {"tiny": 1, "small": 3}  # throttled loads of each page per run; 5 at larger scales
@@ -97,15 +97,7 @@ class FieldWorkspace(Benchmark):
             reverse("cases:report")
         except NoReverseMatch:
             return "no field workspace"
-        try:
-            import playwright  # noqa: F401
-        except ImportError:
-            return "Playwright is not installed"
-        from pathlib import Path
-
-        if not Path(CHROMIUM).exists():
-            return f"no Chromium at {CHROMIUM}"
-        return None
+        return browser_missing()
 
     def setup(self, ctx):
         # The server (DEBUG off) serves the collected static files: collect them from the sources first, so that the

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 
 from bench.harness import Benchmark, Figure, Limit
 from bench.server import percentile
-from common.testing import CHROMIUM, CHROMIUM_ARGS
+from common.testing import CHROMIUM, CHROMIUM_ARGS, browser_missing
 
 IN_VIEW = 10_000
 LOADS = {"tiny": 2, "small": 3}  # page loads per run; 5 at larger scales
@@ -64,15 +64,7 @@ class MapPage(Benchmark):
             reverse("assets:map")
         except NoReverseMatch:
             return "no public map page"
-        try:
-            import playwright  # noqa: F401
-        except ImportError:
-            return "Playwright is not installed"
-        from pathlib import Path
-
-        if not Path(CHROMIUM).exists():
-            return f"no Chromium at {CHROMIUM}"
-        return None
+        return browser_missing()
 
     def setup(self, ctx):
         self.server = ctx.server()
