@@ -1,5 +1,6 @@
 """Demo renovation planning for the demo city (district 420199): compound records, a demolition plan,
-two zones and their projects (one at its public notice, one in its consent survey). Seeded and idempotent."""
+two zones and their projects (one at its public notice, one in its consent survey). Seeded and loaded once:
+a second run leaves them as they are."""
 
 import random
 from datetime import timedelta
@@ -38,7 +39,7 @@ ITEMS = [
 
 
 class Command(BaseCommand):
-    help = "Demo renovation zones and projects for the demo city (seeded; replaces the earlier demo zones)."
+    help = "Demo renovation zones and projects for the demo city (seeded; loaded once)."
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
@@ -49,6 +50,10 @@ class Command(BaseCommand):
         compounds = list(Compound.objects.filter(community__street__district__code=DISTRICT).order_by("pk"))
         if not compounds:
             self.stdout.write("no demo city: run build_demo_city first")
+            return
+        if Zone.objects.filter(name__in=ZONE_NAMES).count() == len(ZONE_NAMES):
+            # Later demo data (co-creation contributions, votes) refer to these projects: keep them.
+            self.stdout.write("demo renovation zones already loaded")
             return
         Project.objects.filter(zone__name__in=ZONE_NAMES).delete()
         Zone.objects.filter(name__in=ZONE_NAMES).delete()
