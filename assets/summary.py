@@ -166,44 +166,83 @@ SELECT DISTINCT h.id
     OR d.distance_m >= ST_Distance(ST_Transform(ch.anchor, {utm("h.location")}),
                                    ST_Transform(h.location, {utm("h.location")})) - 1e-6"""
 
-# 2. The queued households' nearest distance per sanitation type. Searched in widening rings (SEARCH_RINGS_M, the
-# last one MAX_REACH_M): the nearest asset within a ring is the nearest of all. The first ring is one join for all
-# the sanitation types (one index probe per household; half the time of a probe per type); COALESCE evaluates a
-# wider ring, per type, only when the smaller one held nothing of that type.
+# 2. The queued households' nearest distance per sanitation type, set-based: the households are taken in batches
+# (their grid cell and UTM zone; a household outside every cell is a batch of its own), and each ring of
+# SEARCH_RINGS_M (the last one MAX_REACH_M) gathers, once per batch and type, the sanitation points inside the
+# batch's extent widened by the ring into one multipoint in metres (one index probe per batch, as
+# services.service_area does), then measures every household of the batch against it. A distance within the ring
+# is the nearest of all (every point that near lies inside the widened extent, the neighbouring cells' included);
+# the households of a type with nothing within the ring go on to the next ring, the last leaves NULL.
 SEARCH_RINGS_M = (250.0, 1000.0, MAX_REACH_M)
 
 
-def _ring(metres):
-    return f"""(SELECT min(d) FROM (
-                   SELECT ST_Distance(ST_Transform(a.anchor, hh.srid), hh.here) AS d
-                     FROM assets_asset a
-                    WHERE a.type_id = t.type_id AND ST_DWithin(a.anchor, hh.location, {degrees(metres, "hh.location")})
-                ) x WHERE d <= {metres})"""
+def _degrees_at(metres, lat):
+    """SQL: a radius in degrees that surely holds `metres` at latitude expression `lat` (see degrees())."""
+    return f"({metres} / (111320.0 * cos(radians(least({lat} + 1.0, 89.0)))) * 1.02 + 1e-7)"
 
 
+def _rings_sql():
+    first = SEARCH_RINGS_M[0]
+    ctes = [
+        # Ring 1, for every type at once: one box per batch.
+        f"""box1 AS MATERIALIZED (
+    SELECT batch, srid,
+           ST_SetSRID(ST_Expand(ST_Extent(location), {_degrees_at(first, "max(abs(ST_Y(location)))")})::geometry,
+                      4326) AS box
+      FROM hh WHERE location IS NOT NULL GROUP BY batch, srid)""",
+        """cand1 AS MATERIALIZED (
+    SELECT b.batch, b.srid, a.type_id, ST_Collect(ST_Transform(a.anchor, b.srid)) AS pts
+      FROM box1 b JOIN assets_asset a ON a.type_id = ANY(%(types)s) AND a.anchor && b.box
+     GROUP BY b.batch, b.srid, a.type_id)""",
+        """d1 AS MATERIALIZED (
+    SELECT hh.id, c.type_id, ST_Distance(c.pts, hh.here) AS d
+      FROM hh JOIN cand1 c ON c.batch = hh.batch AND c.srid = hh.srid WHERE hh.location IS NOT NULL)""",
+        f"""left1 AS MATERIALIZED (
+    SELECT hh.id, hh.batch, hh.srid, t.type_id
+      FROM hh CROSS JOIN unnest(%(types)s::int[]) t(type_id)
+     WHERE hh.location IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM d1 WHERE d1.id = hh.id AND d1.type_id = t.type_id AND d1.d <= {first}))""",
+    ]
+    found = [f"SELECT id, type_id, d FROM d1 WHERE d <= {first}"]
+    for k, metres in enumerate(SEARCH_RINGS_M[1:], start=2):
+        ctes += [
+            f"""box{k} AS MATERIALIZED (
+    SELECT l.batch, l.srid, l.type_id,
+           ST_SetSRID(ST_Expand(ST_Extent(hh.location),
+                                {_degrees_at(metres, "max(abs(ST_Y(hh.location)))")})::geometry, 4326) AS box
+      FROM left{k - 1} l JOIN hh ON hh.id = l.id GROUP BY l.batch, l.srid, l.type_id)""",
+            f"""cand{k} AS MATERIALIZED (
+    SELECT b.batch, b.srid, b.type_id, ST_Collect(ST_Transform(a.anchor, b.srid)) AS pts
+      FROM box{k} b JOIN assets_asset a ON a.type_id = b.type_id AND a.anchor && b.box
+     GROUP BY b.batch, b.srid, b.type_id)""",
+            f"""d{k} AS MATERIALIZED (
+    SELECT l.id, l.type_id, ST_Distance(c.pts, hh.here) AS d
+      FROM left{k - 1} l JOIN hh ON hh.id = l.id
+      JOIN cand{k} c ON c.batch = l.batch AND c.srid = l.srid AND c.type_id = l.type_id)""",
+            f"""left{k} AS MATERIALIZED (
+    SELECT l.* FROM left{k - 1} l
+     WHERE NOT EXISTS (SELECT 1 FROM d{k} WHERE d{k}.id = l.id AND d{k}.type_id = l.type_id AND d{k}.d <= {metres}))""",
+        ]
+        found.append(f"SELECT id, type_id, d FROM d{k} WHERE d <= {metres}")
+    last = len(SEARCH_RINGS_M)
+    found.append(f"SELECT id, type_id, NULL::double precision FROM left{last}")
+    return ctes, "\n    UNION ALL ".join(found)
+
+
+_RING_CTES, _NEAREST = _rings_sql()
+_RINGS = ",\n".join(_RING_CTES)
 DISTANCES_SQL = f"""
 WITH done AS (DELETE FROM {HOUSEHOLD_QUEUE} RETURNING household_id),
 hh AS MATERIALIZED (
-    SELECT h.id, h.location, h.cell_id, s.srid, ST_Transform(h.location, s.srid) AS here
+    SELECT h.id, h.location, h.cell_id, coalesce(h.cell_id, -h.id) AS batch, s.srid,
+           ST_Transform(h.location, s.srid) AS here
       FROM grids_household h CROSS JOIN LATERAL (SELECT {utm("h.location")} AS srid) s
      WHERE h.id IN (SELECT household_id FROM done)),
-types AS (SELECT unnest(%(types)s::int[]) AS type_id),
-first_ring AS MATERIALIZED (
-    SELECT hh.id, a.type_id, min(x.d) AS m
-      FROM hh
-      JOIN assets_asset a
-        ON a.type_id = ANY(%(types)s) AND ST_DWithin(a.anchor, hh.location, {degrees(SEARCH_RINGS_M[0], "hh.location")})
-     CROSS JOIN LATERAL (SELECT ST_Distance(ST_Transform(a.anchor, hh.srid), hh.here) AS d) x
-     WHERE x.d <= {SEARCH_RINGS_M[0]}
-     GROUP BY hh.id, a.type_id),
-near AS (
-    SELECT hh.id, t.type_id, coalesce(f.m, {", ".join(_ring(r) for r in SEARCH_RINGS_M[1:])}) AS m
-      FROM hh CROSS JOIN types t
-      LEFT JOIN first_ring f ON f.id = hh.id AND f.type_id = t.type_id
-     WHERE hh.location IS NOT NULL),
+{_RINGS},
+near AS ({_NEAREST}),
 cells AS (INSERT INTO {CELL_QUEUE} SELECT DISTINCT cell_id FROM hh WHERE cell_id IS NOT NULL RETURNING 1)
 INSERT INTO {DISTANCE_TABLE} (household_id, type_id, distance_m)
-SELECT id, type_id, m FROM near
+SELECT id, type_id, d FROM near
 ON CONFLICT (household_id, type_id) DO UPDATE SET distance_m = EXCLUDED.distance_m"""
 
 _REACH_COLUMNS = ", ".join(f"within_{r}" for r in STANDARD_RADII)

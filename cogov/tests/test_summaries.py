@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point, Polygon
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from assets import dashboard as assets_dashboard
@@ -163,3 +164,72 @@ def test_a_large_backlog_is_left_to_the_worker_and_the_view_computes_directly(mo
     kept = Scope("district", scope.obj)
     kept.summaries = True
     assert dashboard.household_totals(kept) == dashboard.household_totals(Scope("district", scope.obj))
+
+
+def _nearest_one_by_one(types):
+    """Each household's distance in metres to the nearest asset of each type, measured against every asset of the
+    type in the household's UTM zone (no index, no rings, no batches): the reference. NULL beyond MAX_REACH_M."""
+    zone = assets_summary.utm("h.location")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT h.id, t.type_id, (
+                    SELECT min(x.d) FROM (
+                        SELECT ST_Distance(ST_Transform(a.anchor, {zone}), ST_Transform(h.location, {zone})) AS d
+                          FROM assets_asset a WHERE a.type_id = t.type_id) x
+                     WHERE x.d <= %s)
+                  FROM grids_household h CROSS JOIN unnest(%s::int[]) t(type_id)
+                 WHERE h.location IS NOT NULL""",
+            [assets_summary.MAX_REACH_M, types],
+        )
+        return {(h, t): d for h, t, d in cur.fetchall()}
+
+
+def _stored_distances():
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT household_id, type_id, distance_m FROM {assets_summary.DISTANCE_TABLE}")
+        return {(h, t): d for h, t, d in cur.fetchall()}
+
+
+def _assert_same_distances(types):
+    reference, stored = _nearest_one_by_one(types), _stored_distances()
+    for key, expected in reference.items():
+        assert key in stored, key
+        if expected is None:
+            assert stored[key] is None, key
+        else:
+            assert stored[key] == pytest.approx(expected, rel=1e-12, abs=1e-9), key
+    return reference
+
+
+def test_stored_distances_are_the_nearest_sanitation_point_of_each_type():
+    """The set-based fill (per cell batch, widening rings) stores what a search over every asset finds: the nearest
+    point also when it lies in a neighbouring cell or beyond the first ring, and nothing beyond the largest reach;
+    after random edits (households and points moved, added, removed) as well."""
+    generate.build("tiny", seed=7)  # the first fill: every household at once
+    types = assets_summary.sanitation_type_ids()
+    district = District.objects.get()
+    x0, y0, _x1, _y1 = district.boundary.extent
+    far = Household.objects.create(head_name="远户", location=Point(x0 - 0.08, y0, srid=4326))  # ~7.7 km west
+    near_edge = Household.objects.create(head_name="边户", location=Point(x0 - 0.002, y0 + 0.001, srid=4326))
+    assert far.cell_id is None and near_edge.cell_id is None
+    assert registry.refresh_summaries(limit=None)
+    reference = _assert_same_distances(types)
+    assert all(reference[(far.pk, t)] is None for t in types)
+    assert all(reference[(near_edge.pk, t)] is not None for t in types)
+    assert any(d is not None and d > assets_summary.SEARCH_RINGS_M[0] for d in reference.values())
+    with connection.cursor() as cur:  # some households' nearest point of a type lies in another cell
+        cur.execute(
+            f"""SELECT count(*) FROM {assets_summary.DISTANCE_TABLE} sd
+                  JOIN grids_household h ON h.id = sd.household_id
+                 WHERE sd.distance_m IS NOT NULL AND NOT EXISTS (
+                     SELECT 1 FROM assets_asset a WHERE a.type_id = sd.type_id AND a.cell_id = h.cell_id
+                        AND abs(ST_Distance(ST_Transform(a.anchor, {assets_summary.utm("h.location")}),
+                                            ST_Transform(h.location, {assets_summary.utm("h.location")}))
+                                - sd.distance_m) < 1e-6)"""
+        )
+        assert cur.fetchone()[0] > 0
+    rng = random.Random(17)
+    today = timezone.localdate()
+    _edit(rng, Period(today - timedelta(days=29), today))
+    assert registry.refresh_summaries(limit=None)
+    _assert_same_distances(types)
