@@ -75,6 +75,33 @@ def ensure_city(scale, seed, rebuild, log):
     return build | {"reused": False}
 
 
+def ensure_buildings(build, total, seed, log):
+    """Top the city's buildings up to `total` (bench.benchmarks.ogc.add_buildings); the time of the top-up that
+    made them is kept in bench_meta and reported with the build."""
+    from django.db import connection
+
+    from bench.benchmarks.ogc import add_buildings
+
+    log(f"buildings up to {total:,}\n")
+    added = add_buildings(total, seed, log)
+    with connection.cursor() as cur:
+        stored_build(cur)
+        if added["added"]:
+            cur.execute(
+                "INSERT INTO bench_meta VALUES ('buildings', %s::json) "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                [json.dumps(added)],
+            )
+        else:
+            cur.execute("SELECT value FROM bench_meta WHERE key = 'buildings'")
+            row = cur.fetchone()
+            kept = (json.loads(row[0]) if isinstance(row[0], str) else row[0]) if row else {}
+            added = (kept or added) | {"buildings": added["buildings"], "reused": True}
+    log(f"{added['buildings']:,} buildings ({added['added']:,} added in {added['seconds']:.1f} s)\n")
+    counts = build.get("counts", {}) | {"grids.Building": added["buildings"]}
+    return build | {"buildings_added": added, "counts": counts}
+
+
 def main(argv=None):
     from bench.generate import SCALES
 
@@ -90,9 +117,19 @@ def main(argv=None):
     )
     parser.add_argument("--database", default=BENCH_DB, help=f"database name (default {BENCH_DB})")
     parser.add_argument("--out", help="results folder (default bench/results)")
+    parser.add_argument(
+        "--buildings",
+        type=int,
+        help="top the city's buildings up to N (set-based, for ogc-buildings), in a database of its own (--database)",
+    )
     args = parser.parse_args(argv)
     if "bench" not in args.database:
         parser.error("the benchmark database empties its tables: its name must contain 'bench'")
+    if args.buildings is not None and (args.database == BENCH_DB or args.buildings < 1):
+        parser.error(
+            f"--buildings takes a positive count and a database of its own (--database {BENCH_DB}_ogc): "
+            "the shared city's buildings are what the other benchmarks read"
+        )
 
     url = database_url(args.database)
     ensure_database(url, recreate=args.recreate)
@@ -117,6 +154,8 @@ def main(argv=None):
     except Exception as exc:
         sys.exit(f"migrating {args.database} failed ({exc}); start afresh with ./dev bench --recreate")
     build = ensure_city(args.scale, args.seed, args.rebuild or args.recreate, log)
+    if args.buildings:
+        build = ensure_buildings(build, args.buildings, args.seed, log)
     if args.build_only:
         return
     ctx = Context(database_url=url, scale=args.scale, seed=args.seed, repeat=args.repeat, build=build, log=log)
