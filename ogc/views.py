@@ -315,16 +315,19 @@ def geometry_expr(collection, srid, flip):
     return AsGeoJSON(geom, precision=3 if srid not in (4326, 4490) else 7)
 
 
+PROPERTIES_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder for every feature of a page
+
+
 def features_json(collection, rows):
     """[feature, …] as JSON text from values() rows (the geometry already GeoJSON text)."""
     out = []
-    names = list(collection.properties)
+    names = [(name, f"p_{name}") for name in collection.properties]
     for row in rows:
-        props = {name: row[f"p_{name}"] for name in names}
+        props = {name: row[key] for name, key in names}
         if collection.json_properties:
             extra = row.get("p__json") or {}
             props = {**{k: v for k, v in extra.items() if k not in props}, **props}
-        body = json.dumps(props, ensure_ascii=False, default=str)
+        body = PROPERTIES_JSON(props)
         out.append(
             f'{{"type":"Feature","id":{json.dumps(row["pk"])},"geometry":{row["_geom"] or "null"},"properties":{body}}}'
         )
@@ -342,25 +345,38 @@ def page_rows(collection, qs, srid, flip, offset, limit, descending=False):
     )
 
 
+def key_beyond(qs, lookup, pk):
+    """Whether a feature lies before (lookup "lt") or after ("gt") the key pk: one step along the primary key's index
+    (an unordered EXISTS may be planned as a scan that skips half a million rows first)."""
+    beyond = qs.filter(**{f"pk__{lookup}": pk}).order_by("-pk" if lookup == "lt" else "pk")
+    return beyond.values_list("pk", flat=True).first() is not None
+
+
 def read_page(request, collection, qs, srid, flip, limit):
     """The rows of the page asked for: ?after=<id> / ?before=<id> (keyset: what the next and prev links carry, the
-    same cost on the last page as on the first) or ?offset=; with whether pages lie before and after it."""
+    same cost on the last page as on the first) or ?offset=; with whether pages lie before and after it. One row
+    more than the page is read to tell whether another page follows in the direction of reading."""
     after = parse_int(request.GET, "after", min=0, max=2**62)
     before = parse_int(request.GET, "before", min=1, max=2**62)
     offset = parse_int(request.GET, "offset", default=0, min=0, max=10**9)
     if after is not None and before is not None:
         raise ParamError("after", _("Give after or before, not both."))
-    if after is not None:
-        rows = list(page_rows(collection, qs.filter(pk__gt=after), srid, flip, 0, limit))
-    elif before is not None:
-        rows = list(page_rows(collection, qs.filter(pk__lt=before), srid, flip, 0, limit, descending=True))[::-1]
+    if before is not None:
+        rows = list(page_rows(collection, qs.filter(pk__lt=before), srid, flip, 0, limit + 1, descending=True))
+        has_prev = len(rows) > limit
+        rows = rows[:limit][::-1]
+        has_next = bool(rows) and key_beyond(qs, "gt", rows[-1]["pk"])
     else:
-        rows = list(page_rows(collection, qs, srid, flip, offset, limit))
-    if rows:
-        has_prev = qs.filter(pk__lt=rows[0]["pk"]).exists()
-        has_next = qs.filter(pk__gt=rows[-1]["pk"]).exists()
-    else:
-        has_prev, has_next = (after is not None and after > 0) or offset > 0, before is not None
+        keyed = qs.filter(pk__gt=after) if after is not None else qs
+        rows = list(page_rows(collection, keyed, srid, flip, 0 if after is not None else offset, limit + 1))
+        has_next = len(rows) > limit
+        rows = rows[:limit]
+        if after is not None:
+            has_prev = key_beyond(qs, "lt", rows[0]["pk"]) if rows else after > 0
+        else:
+            has_prev = offset > 0
+    if not rows:
+        has_next = before is not None
     return rows, has_prev, has_next
 
 
@@ -377,7 +393,10 @@ class Items(OgcView):
         limit = min(limit, MAX_LIMIT)
         srid, flip = crs.parse(request.GET, "crs")
         qs = filtered(request, collection, collection.features_for(request.user))
-        matched = qs.count()
+        # numberMatched (optional in Part 1) is counted on the pages a client starts from (no key, or an offset):
+        # counting a million rows takes far longer than a page read by key, so the next/prev pages leave it out.
+        keyed = "after" in request.GET or "before" in request.GET
+        matched = None if keyed else qs.count()
         rows, has_prev, has_next = read_page(request, collection, qs, srid, flip, limit)
         features = features_json(collection, rows)
 
@@ -428,14 +447,10 @@ class Items(OgcView):
             }
             response = render(request, "ogc/items.html", {"data": data})
         else:
+            counts = {} if matched is None else {"numberMatched": matched}
+            counts["numberReturned"] = len(rows)
             head = json.dumps(
-                {
-                    "type": "FeatureCollection",
-                    "numberMatched": matched,
-                    "numberReturned": len(rows),
-                    "timeStamp": stamp,
-                    "links": links,
-                },
+                {"type": "FeatureCollection", **counts, "timeStamp": stamp, "links": links},
                 ensure_ascii=False,
             )
             body = head[:-1] + ',"features":[' + ",".join(features) + "]}"
