@@ -20,6 +20,11 @@ class CasesConfig(AppConfig):
         from common import dashboard as dashboard_sections
 
         dashboard_sections.register("cases", dashboard.section, order=30)
+        from cases import summary
+
+        dashboard_sections.register_summary(
+            "cases", summary.pending, summary.refresh, order=30, rebuild=summary.rebuild
+        )
         from django.apps import apps
 
         if apps.is_installed("planning"):

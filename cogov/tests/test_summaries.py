@@ -10,12 +10,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assets import dashboard as assets_dashboard
 from assets import summary as assets_summary
 from assets.models import Adoption, Asset, AssetType
 from bench import generate
+from cases import dashboard as cases_dashboard
+from cases import services as case_services
+from cases.models import Case, Category
+from cocreate import dashboard as cocreate_dashboard
+from cocreate.models import Meeting
 from cogov import dashboard
 from cogov.dashboard import Period, Scope
 from common import dashboard as registry
@@ -44,7 +49,7 @@ def _scopes():
 
 
 def _rows(section):
-    return [(str(label), value) for label, value in section["rows"]]
+    return [(str(row[0]), *row[1:]) for row in section["rows"]]
 
 
 def _compare(period):
@@ -59,12 +64,74 @@ def _compare(period):
             assert _rows(assets_dashboard.summarised_section(kept, period, radius)) == _rows(
                 assets_dashboard.direct_section(direct, period, radius)
             ), (scope, radius)
+        _compare_cases(kept, direct, period)
+        assert _rows(cocreate_dashboard.participation_section(kept, period, 200) or {"rows": []}) == _rows(
+            cocreate_dashboard.participation_section(direct, period, 200) or {"rows": []}
+        ), scope
     # The cell map's figures as well (one row per cell, from the district down).
     top = Scope("district", District.objects.get())
     kept = Scope("district", top.obj)
     kept.summaries = True
     assert dashboard.cell_map(kept, period) == dashboard.cell_map(top, period)
     return dict(_rows(assets_dashboard.summarised_section(kept, period, 200)))
+
+
+def _case_rows(scope, period, now, summaries):
+    section = cases_dashboard.dashboard_figures(None, scope.cells, period.start, period.end, summaries, now=now)
+    return [(str(label), str(value), str(previous)) for label, value, previous in section["rows"]]
+
+
+def _compare_cases(kept, direct, period):
+    """The cases section (this period and the previous one) from the kept rows and from the cases, now and as time
+    passes with nothing written (overdue grows with the clock): the same rows. A period of last year as well."""
+    now = timezone.now()
+    earlier = Period(period.start - timedelta(days=200), period.end - timedelta(days=180))
+    for when in (now, now + timedelta(hours=2), now + timedelta(days=40)):
+        for p in (period, earlier):
+            assert _case_rows(kept, p, when, True) == _case_rows(direct, p, when, False), (kept, p, when)
+
+
+def _edit_cases(rng, cells):
+    """Cases reported, closed, moved to another cell, recategorised and deleted, by single saves and bulk updates;
+    two on the clock in one cell, category and day whose deadlines lie either side of the present."""
+    categories = list(Category.objects.filter(active=True))
+    now = timezone.now()
+
+    def report(i):
+        return case_services.submit(
+            case_services.Report(
+                kind=Case.Kind.PROBLEM,
+                category=rng.choice(categories),
+                description=f"汇总测试事件 {rng.random()} {i}",
+                location=_random_point(rng, cells),
+                contact_phone="13812345678",
+            )
+        )
+
+    made = [report(i) for i in range(8)]
+    first, second = made[0], made[1]
+    Case.objects.filter(pk__in=[first.pk, second.pk]).update(
+        cell=first.cell,
+        category=first.category,
+        created_at=now - timedelta(hours=3),
+        state="dispatched",
+        dispatched_at=now - timedelta(hours=3),
+    )
+    Case.objects.filter(pk=first.pk).update(deadline_at=now - timedelta(hours=1))
+    Case.objects.filter(pk=second.pk).update(deadline_at=now + timedelta(hours=1))
+    for c in made[2:4]:  # handled and closed, one late, by single saves
+        c.state, c.dispatched_at = "closed", now - timedelta(hours=30)
+        c.deadline_at, c.closed_at = now - timedelta(hours=rng.choice([2, 40])), now - timedelta(hours=5)
+        c.save()
+    existing = list(Case.objects.exclude(pk__in=[m.pk for m in made]).order_by("id"))
+    open_ones = [c for c in existing if c.state not in ("closed", "rejected")]
+    closing = rng.sample(open_ones, min(15, len(open_ones)))
+    Case.objects.filter(pk__in=[c.pk for c in closing]).update(state="closed", closed_at=now)  # bulk, no save()
+    for c in rng.sample(existing, 10):  # moved to another cell
+        c.cell = rng.choice([x for x in cells if x.pk != c.cell_id])
+        c.save()
+    Case.objects.filter(pk__in=[c.pk for c in rng.sample(existing, 10)]).update(category=rng.choice(categories))
+    Case.objects.filter(pk__in=[c.pk for c in rng.sample(existing, 5)]).delete()
 
 
 def _edit(rng, period):
@@ -89,6 +156,12 @@ def _edit(rng, period):
     gone = [h.pk for h in rng.sample(homes, 10)]
     Household.all_objects.filter(pk__in=gone).delete()  # removed for good, in bulk
     Household.objects.filter(pk__in=[h.pk for h in rng.sample(homes, 60)]).update(toilet="dry")  # bulk, no save()
+    _edit_cases(rng, cells)
+    # Households at a residents' meeting this year (co-creation participation).
+    meeting = Meeting.objects.create(
+        community=rng.choice(cells).community, title="议事会", held_at=timezone.now(), venue="议事亭"
+    )
+    meeting.households.add(*rng.sample(list(Household.objects.order_by("id")), 30))
     # Sanitation points added, removed and moved; green spaces added (some across cell boundaries) and adopted.
     for i in range(12):
         Asset(type=rng.choice(sanitation), name=f"新设施{i}", geom=_random_point(rng, cells)).save()
@@ -143,6 +216,13 @@ def test_kept_summaries_equal_the_direct_figures_after_random_edits():
         _edit(rng, period)
         figures = _compare(period)
         assert all(v for v in figures.values()), figures  # green, adopted, covered: there were figures to compare
+        took_part = set(
+            Household.objects.filter(meetings__held_at__year=today.year).values_list("pk", flat=True).distinct()
+        )
+        with translation.override("en"):
+            section = cocreate_dashboard.participation_section(Scope("district", District.objects.get()), period, 200)
+            taking_part = {row[0]: row[1] for row in _rows(section)}["Households taking part this year"]
+            assert took_part and taking_part == len(took_part)
 
 
 def test_a_large_backlog_is_left_to_the_worker_and_the_view_computes_directly(monkeypatch):
