@@ -231,19 +231,31 @@ def _rings_sql():
 
 _RING_CTES, _NEAREST = _rings_sql()
 _RINGS = ",\n".join(_RING_CTES)
-DISTANCES_SQL = f"""
-WITH done AS (DELETE FROM {HOUSEHOLD_QUEUE} RETURNING household_id),
-hh AS MATERIALIZED (
+
+
+def _households(where):
+    return f"""hh AS MATERIALIZED (
     SELECT h.id, h.location, h.cell_id, coalesce(h.cell_id, -h.id) AS batch, s.srid,
            ST_Transform(h.location, s.srid) AS here
-      FROM grids_household h CROSS JOIN LATERAL (SELECT {utm("h.location")} AS srid) s
-     WHERE h.id IN (SELECT household_id FROM done)),
+      FROM grids_household h CROSS JOIN LATERAL (SELECT {utm("h.location")} AS srid) s {where})"""
+
+
+DISTANCES_SQL = f"""
+WITH done AS (DELETE FROM {HOUSEHOLD_QUEUE} RETURNING household_id),
+{_households("WHERE h.id IN (SELECT household_id FROM done)")},
 {_RINGS},
 near AS ({_NEAREST}),
 cells AS (INSERT INTO {CELL_QUEUE} SELECT DISTINCT cell_id FROM hh WHERE cell_id IS NOT NULL RETURNING 1)
 INSERT INTO {DISTANCE_TABLE} (household_id, type_id, distance_m)
 SELECT id, type_id, d FROM near
 ON CONFLICT (household_id, type_id) DO UPDATE SET distance_m = EXCLUDED.distance_m"""
+
+# The first fill (and any rebuild): every household, into the emptied table, without the queue and the conflict test.
+FILL_SQL = f"""
+WITH {_households("")},
+{_RINGS},
+near AS ({_NEAREST})
+INSERT INTO {DISTANCE_TABLE} (household_id, type_id, distance_m) SELECT id, type_id, d FROM near"""
 
 _REACH_COLUMNS = ", ".join(f"within_{r}" for r in STANDARD_RADII)
 # 3. The queued cells' green pieces and reach.
@@ -308,14 +320,19 @@ def refresh(connection=None):
 
 
 def rebuild(connection=None):
-    """Every household and cell from scratch (the migration's first fill; after a restore)."""
-    with (connection or default_connection).cursor() as cur:
+    """Every household and cell from scratch (the migration's first fill; after a restore): the distances in one
+    statement over every household, then every cell's reach and green pieces."""
+    from django.db import transaction
+
+    connection = connection or default_connection
+    with transaction.atomic(using=connection.alias), connection.cursor() as cur:
         cur.execute(
-            f"DELETE FROM {ASSET_QUEUE}; DELETE FROM {PIECE_TABLE}; DELETE FROM {REACH_TABLE};"
-            f"INSERT INTO {HOUSEHOLD_QUEUE} SELECT id FROM grids_household;"
-            f"INSERT INTO {CELL_QUEUE} SELECT id FROM grids_gridcell;"
+            f"DELETE FROM {ASSET_QUEUE}; DELETE FROM {HOUSEHOLD_QUEUE}; DELETE FROM {CELL_QUEUE};"
+            f"TRUNCATE {PIECE_TABLE}, {REACH_TABLE}, {DISTANCE_TABLE};"
         )
-    refresh(connection)
+        cur.execute(FILL_SQL, {"types": sanitation_type_ids()})
+        cur.execute(f"INSERT INTO {CELL_QUEUE} SELECT id FROM grids_gridcell")
+        refresh(connection)
 
 
 # --- reads ---------------------------------------------------------------------------------------------------------
