@@ -75,6 +75,11 @@ SCALES = {
     "medium": Scale(
         "medium", 20, 25, 5, 2, 5, 5, buildings=40_000, households=1_000_000, assets=200_000, cases=500_000
     ),
+    # Issue 16's growth check: 100 streets, 2,500 communities, 50,000 cells, 10M households (about ten times the
+    # medium city's database: some 11 GB).
+    "large": Scale(
+        "large", 50, 50, 5, 4, 5, 5, buildings=400_000, households=10_000_000, assets=2_000_000, cases=5_000_000
+    ),
 }
 
 # Hooks for other apps' rows: {app_label: function(cursor, scale, ctx) -> {table: rows}}; see register_extra.
