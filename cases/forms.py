@@ -21,6 +21,8 @@ class ReportForm(forms.Form):
     asset = forms.CharField(label=_("Asset identifier"), max_length=16, required=False)
     contact_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("Your phone"), max_length=20, required=False)
+    # The id the page's queue gave the report on the phone: sent again, it answers the same case.
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         data = super().clean()

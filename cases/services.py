@@ -137,8 +137,10 @@ def replayed(report):
     case = Case.objects.filter(client_id=report.client_id).select_related("category").first()
     if case is None:
         return None
+    # The reporter's own id answers their case; a signed-out report's id answers only a signed-out sender (the id is
+    # made on the phone and never shown, so only that phone can send it again).
     reporter_id = report.reporter.pk if report.reporter and report.reporter.is_authenticated else None
-    if case.reporter_id != reporter_id or reporter_id is None:
+    if case.reporter_id != reporter_id:
         raise ValidationError({"client_id": _("This report id is already in use.")}, code="client_id")
     return case
 

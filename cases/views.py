@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from cases import access, handlers, routing, services, workflow
 from cases.forms import FilterForm, ReportForm
 from cases.models import Case, CaseEvent, CasePhoto, Category, CategoryFamily, Notification, State
-from common.errors import add_to_form
+from common.errors import add_to_form, error_dict
 from common.geometry import metric_srid
 from common.params import ParamError, json_param_errors, parse_lonlat, raw
 from common.ratelimit import public_write
@@ -46,35 +47,80 @@ def point_from(params):
 
 
 # --- reporting -----------------------------------------------------------------------------------------------
+def field_worker_url():
+    """The service worker that keeps this page for offline use (the field workspace's), None without it."""
+    try:
+        return reverse("field:sw")
+    except NoReverseMatch:
+        return None
+
+
+def make_case(request, d):
+    """The case of a report made on the report page: (case, created). A report carrying the id the page gave it
+    (a queued one, maybe sent again after a lost answer) answers the case that id made (cases.services.submit_once)."""
+    category = services.category_by_code(d["category"])
+    asset = None
+    if d["asset"]:
+        from assets.models import Asset
+
+        asset = Asset.objects.filter(identifier=d["asset"].strip()).first()
+        if asset is None:
+            raise ValidationError({"asset": _("No asset has the identifier %(id)s.") % {"id": d["asset"]}})
+    return services.submit_once(
+        services.Report(
+            kind=d["kind"],
+            category=category,
+            description=d["description"],
+            location=Point(d["lon"], d["lat"], srid=4326),
+            reporter=request.user,
+            contact_name=d["contact_name"],
+            contact_phone=d["contact_phone"],
+            address=d["address"],
+            asset=asset,
+            photos=request.FILES.getlist("photos"),
+            client_id=d["client_id"],
+        )
+    )
+
+
+def queued_report(request, form):
+    """A report the page queued on the phone (maybe offline) and sends now, answered as JSON: 201 with the case
+    (200 when its id already made one), 400 naming the fields, 409 for the reporter's exact duplicate. The page
+    names the account it was made under (`account`: the user's id, empty when signed out); sent under any other
+    session it is refused with the code "account" and nothing is made, so the phone keeps it for that account."""
+    queued_by = request.POST.get("account")
+    if queued_by is not None and queued_by != (str(request.user.pk) if request.user.is_authenticated else ""):
+        message = _("This report was made under another account: it is sent when that account is signed in here.")
+        return JsonResponse({"detail": message, "code": "account"}, status=403)
+    if not form.is_valid():
+        errors = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in form.errors.items()}
+        return JsonResponse(errors, status=400)
+    try:
+        case, created = make_case(request, form.cleaned_data)
+    except services.DuplicateReport as exc:
+        track_url = reverse("cases:track", kwargs={"token": exc.case.token})
+        return JsonResponse({"detail": exc.messages[0], "case": {"id": exc.case.pk, "url": track_url}}, status=409)
+    except ValidationError as exc:
+        return JsonResponse(error_dict(exc), status=400)
+    body = {
+        "id": case.pk,
+        "number": case.number,
+        "url": reverse("cases:track", kwargs={"token": case.token}),
+        "created": created,
+    }
+    return JsonResponse(body, status=201 if created else 200)
+
+
 @public_write
 def report(request):
-    """The mobile report page: locate, pick a category, a few words, photos, submit."""
+    """The mobile report page: locate, pick a category, a few words, photos, submit. The page's script queues the
+    report on the phone and sends it as JSON (queued_report); without the script the form posts here."""
     form = ReportForm(request.POST or None)
+    if request.method == "POST" and "application/json" in request.headers.get("Accept", ""):
+        return queued_report(request, form)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
         try:
-            category = services.category_by_code(d["category"])
-            asset = None
-            if d["asset"]:
-                from assets.models import Asset
-
-                asset = Asset.objects.filter(identifier=d["asset"].strip()).first()
-                if asset is None:
-                    raise ValidationError({"asset": _("No asset has the identifier %(id)s.") % {"id": d["asset"]}})
-            case = services.submit(
-                services.Report(
-                    kind=d["kind"],
-                    category=category,
-                    description=d["description"],
-                    location=Point(d["lon"], d["lat"], srid=4326),
-                    reporter=request.user,
-                    contact_name=d["contact_name"],
-                    contact_phone=d["contact_phone"],
-                    address=d["address"],
-                    asset=asset,
-                    photos=request.FILES.getlist("photos"),
-                )
-            )
+            case, _created = make_case(request, form.cleaned_data)
         except ValidationError as exc:
             add_to_form(form, exc)
         else:
@@ -91,13 +137,34 @@ def report(request):
             "families": grouped_categories(),
             "max_photos": settings.CASES["MAX_PHOTOS"],
             "component_codes": list(Category.objects.filter(component=True).values_list("code", flat=True)),
-            "config": {"nearby": reverse("cases:nearby"), "assets": reverse("cases:assets-near")},
+            "config": {
+                "nearby": reverse("cases:nearby"),
+                "assets": reverse("cases:assets-near"),
+                "sw": field_worker_url(),
+                "reportPage": reverse("cases:report"),
+                "user": request.user.pk if request.user.is_authenticated else None,
+                # Leaflet's marker images, loaded only once a place is set: kept for offline use with the page.
+                "keep": [staticfiles_storage.url(f"leaflet/images/marker-{n}.png") for n in ("icon", "icon-2x", "shadow")],
+            },
             "i18n": {
                 "located": _("Location set"),
                 "noGeo": _("Your position is not available; tap the map."),
                 "addTo": _("Add my report to this one"),
                 "away": _("m away"),
                 "pick": _("Choose"),
+                "needLocation": _("Locate the case: use your position or tap the map."),
+                "pending": _("waiting to send"),
+                "retrying": _("will try again"),
+                "sent": _("Sent"),
+                "refused": _("Not accepted"),
+                "follow": _("Follow it"),
+                "existing": _("the existing case"),
+                "otherAccount": _("made under another account: sent when that account is signed in on this phone"),
+                "queued": _("Saved on this phone; it is sent when there is a network."),
+                "signIn": _("Sign in again (or reload the page) to send"),
+                "online": _("Online"),
+                "offline": _("Offline: your report is kept on this phone"),
+                "report": _("Report"),
             },
         },
     )
