@@ -13,201 +13,56 @@
   function $(id) {
     return document.getElementById(id);
   }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-  function csrfToken() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
+  var uuid = window.gridworkQueue.uuid;
 
   var cfg = readJSON("field-config");
   var W = readJSON("field-words");
   var state = { tasks: [], cases: [], due: [], pendingCases: {}, pendingDue: {}, current: null, panel: "inbox" };
 
-  // --- the queue ---------------------------------------------------------------------------------------------
-  var dbp = idb.openDB("gridwork-field", 1, {
-    upgrade: function (db) {
-      db.createObjectStore("queue", { keyPath: "id" });
-      db.createObjectStore("done", { keyPath: "id" });
-    },
-  });
-
-  // Each item carries the account that queued it: it is sent only under that account's session (on a shared phone
-  // another account's items wait, shown as such). A 5xx or a network error puts the item back with a growing delay
-  // (10 s, 20 s, 40 s … up to 10 minutes) without holding the items behind it; a 4xx is the server's answer: the
-  // item leaves the queue and its message is shown.
-  var RETRY_MS = 10000;
-  var RETRY_MAX_MS = 600000;
-  var SEND_LANES = 4;
-
-  function enqueue(item) {
-    item.created = Date.now();
-    item.user = cfg.user;
-    item.attempts = 0;
-    item.nextAt = 0;
-    return dbp
-      .then(function (db) { return db.put("queue", item); })
-      .then(showQueue)
-      .then(function () { flush(); });
-  }
-
-  function formOf(item) {
-    var form = new FormData();
-    Object.keys(item.fields).forEach(function (k) { form.append(k, item.fields[k]); });
-    (item.files || []).forEach(function (f) { form.append("photos", f.blob, f.name); });
-    return form;
-  }
-
-  function firstMessage(body) {
-    if (!body) return "";
-    if (body.detail) return body.detail;
-    var keys = Object.keys(body);
-    for (var i = 0; i < keys.length; i++) {
-      var v = body[keys[i]];
-      if (Array.isArray(v) && v.length) return String(v[0]);
-    }
-    return "";
-  }
-
-  var flushing = false;
-  var flushAgain = false;
-
-  function flush() {
-    if (flushing) { flushAgain = true; return Promise.resolve(); }
-    flushing = true;
-    var sentAny = false;
-    return dbp
-      .then(function (db) {
-        return db.getAll("queue").then(function (items) {
-          items.sort(function (a, b) { return a.created - b.created; });
-          var now = Date.now();
-          items = items.filter(function (item) { return mine(item) && !(item.nextAt > now); });
-          function later(item) {
-            item.attempts = (item.attempts || 0) + 1;
-            item.nextAt = Date.now() + Math.min(RETRY_MS * Math.pow(2, item.attempts - 1), RETRY_MAX_MS);
-            return db.put("queue", item).then(function () { return "next"; });
-          }
-          function send(item) {
-            return fetch(item.url, {
-              method: "POST",
-              body: formOf(item),
-              credentials: "same-origin",
-              headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-            }).then(
-              function (r) {
-                return r.json().catch(function () { return null; }).then(function (body) {
-                  if (r.status >= 500) return later(item);
-                  if ((r.status === 401 || r.status === 403) && !(body && body.code)) {
-                    $("sync").dataset.signIn = "1";
-                    setMessage("report-error", W.signIn);
-                    return "stop";
-                  }
-                  var done = { id: item.id, label: item.label, at: Date.now(), caseId: item.caseId || null, user: item.user };
-                  if (r.ok) {
-                    done.status = "sent";
-                    done.url = body && body.url;
-                    done.number = body && body.number;
-                  } else {
-                    done.status = "refused";
-                    done.message = firstMessage(body);
-                    done.url = body && body.case ? body.case.url : null;
-                  }
-                  sentAny = true;
-                  var tx = db.transaction(["queue", "done"], "readwrite");
-                  tx.objectStore("done").put(done);
-                  tx.objectStore("queue").delete(item.id);
-                  return tx.done.then(function () { return showCount(db); });
-                });
-              },
-              function () { return navigator.onLine ? later(item) : "stop"; } // no network: it waits
-            );
-          }
-          // Up to SEND_LANES items are on their way at once (one by one, the sync is the sum of every round trip);
-          // the items of one case stay in order, one after the other.
-          var chains = [];
-          var chainOf = {};
-          items.forEach(function (item) {
-            var key = item.caseId ? "case-" + item.caseId : "item-" + item.id;
-            if (!chainOf[key]) { chainOf[key] = []; chains.push(chainOf[key]); }
-            chainOf[key].push(item);
-          });
-          var stopped = false;
-          function runChain(chain, i) {
-            if (stopped || i >= chain.length) return null;
-            return send(chain[i]).then(function (result) {
-              if (result === "stop") { stopped = true; return null; }
-              return runChain(chain, i + 1);
-            });
-          }
-          function lane() {
-            if (stopped || !chains.length) return null;
-            return Promise.resolve(runChain(chains.shift(), 0)).then(lane);
-          }
-          var lanes = [];
-          for (var l = 0; l < Math.min(SEND_LANES, chains.length); l++) lanes.push(lane());
-          return Promise.all(lanes);
-        });
-      })
-      .catch(function () { return null; })
-      .then(function () {
-        flushing = false;
-        return showQueue();
-      })
-      .then(function () {
-        if (sentAny && navigator.onLine) loadData();
-        if (flushAgain) { flushAgain = false; return flush(); }
-      });
-  }
-
-  function mine(item) {
-    return item.user === undefined || item.user === cfg.user;
-  }
-
-  function showCount(db) {
-    return db.getAll("queue").then(function (items) {
-      var n = items.filter(mine).length;
+  // --- the queue (static/js/field-queue.js: IndexedDB, a UUID per item, per-account, retries with backoff) -------
+  var queue = window.gridworkQueue.open({
+    user: cfg.user,
+    onChange: function () { return showQueue(); },
+    onProgress: function (n) {
       var count = $("queue-count");
       count.textContent = String(n);
       count.dataset.count = String(n);
-    });
-  }
+    },
+    onSignIn: function (message) {
+      $("sync").dataset.signIn = "1";
+      setMessage("report-error", message || W.signIn);
+    },
+    onSettled: function (sentAny) { if (sentAny && navigator.onLine) loadData(); },
+  });
+  var enqueue = queue.enqueue;
+  var flush = queue.flush;
 
   function showQueue() {
-    return dbp.then(function (db) {
-      return Promise.all([db.getAll("queue"), db.getAll("done")]).then(function (res) {
-        var all = res[0], done = res[1];
-        var queue = all.filter(mine);
-        var count = $("queue-count");
-        count.textContent = String(queue.length);
-        count.dataset.count = String(queue.length);
-        state.pendingCases = {};
-        state.pendingDue = {};
-        queue.forEach(function (q) {
-          if (q.caseId) state.pendingCases[q.caseId] = true;
-          if (q.dueKey) state.pendingDue[q.dueKey] = true;
-        });
-        done.sort(function (a, b) { return b.at - a.at; });
-        var rows = queue.map(function (q) {
-          var retry = q.attempts ? " · " + esc(W.retrying) : "";
-          return '<li class="pending">' + esc(q.label) + ' · <em>' + esc(W.pending) + "</em>" + retry + "</li>";
-        });
-        all.filter(function (q) { return !mine(q); }).forEach(function (q) {
-          rows.push('<li class="other-account">' + esc(q.label) + " · <em>" + esc(W.otherAccount) + "</em></li>");
-        });
-        done.filter(mine).slice(0, 20).forEach(function (d) {
-          var link = d.url ? ' <a href="' + esc(d.url) + '">' + esc(d.status === "sent" ? W.open : W.existing) + "</a>" : "";
-          var what = d.status === "sent" ? W.sent + (d.number ? " · " + W.caseN + " " + d.number : "") : W.refused + ": " + d.message;
-          rows.push('<li class="' + esc(d.status) + '">' + esc(d.label) + " · " + esc(what) + link + "</li>");
-        });
-        $("outbox").innerHTML = rows.join("");
-        renderLists();
+    return queue.lists().then(function (lists) {
+      var waiting = lists.queue;
+      var count = $("queue-count");
+      count.textContent = String(waiting.length);
+      count.dataset.count = String(waiting.length);
+      state.pendingCases = {};
+      state.pendingDue = {};
+      waiting.forEach(function (q) {
+        if (q.caseId) state.pendingCases[q.caseId] = true;
+        if (q.dueKey) state.pendingDue[q.dueKey] = true;
       });
+      var rows = waiting.map(function (q) {
+        var retry = q.attempts ? " · " + esc(W.retrying) : "";
+        return '<li class="pending">' + esc(q.label) + ' · <em>' + esc(W.pending) + "</em>" + retry + "</li>";
+      });
+      lists.others.forEach(function (q) {
+        rows.push('<li class="other-account">' + esc(q.label) + " · <em>" + esc(W.otherAccount) + "</em></li>");
+      });
+      lists.done.slice(0, 20).forEach(function (d) {
+        var link = d.url ? ' <a href="' + esc(d.url) + '">' + esc(d.status === "sent" ? W.open : W.existing) + "</a>" : "";
+        var what = d.status === "sent" ? W.sent + (d.number ? " · " + W.caseN + " " + d.number : "") : W.refused + ": " + d.message;
+        rows.push('<li class="' + esc(d.status) + '">' + esc(d.label) + " · " + esc(what) + link + "</li>");
+      });
+      $("outbox").innerHTML = rows.join("");
+      renderLists();
     });
   }
 
@@ -222,58 +77,16 @@
     net.dataset.online = navigator.onLine ? "1" : "0";
     net.textContent = navigator.onLine ? W.online : W.offline;
   }
-  window.addEventListener("online", function () { showNet(); flush(); });
+  window.addEventListener("online", showNet); // the queue sends what waits when the network is back
   window.addEventListener("offline", showNet);
-  setInterval(function () { if (navigator.onLine) flush(); }, 15000);
 
-  function markReady() {
-    $("offline-ready").hidden = false;
-    document.body.dataset.offlineReady = "1";
-  }
-
-  function resourcesOf(doc, base) {
-    var urls = [];
-    doc.querySelectorAll("script[src], link[rel=stylesheet][href], link[rel=manifest][href], link[rel=icon][href]").forEach(function (el) {
-      var u = new URL(el.getAttribute("src") || el.getAttribute("href"), base);
-      if (u.origin === location.origin) urls.push(u.pathname + u.search);
-    });
-    return urls;
-  }
-
-  function keepForOffline(worker) {
-    var urls = [cfg.urls.workspace, cfg.urls.reportPage, cfg.urls.data].concat(resourcesOf(document, location.href));
-    performance.getEntriesByType("resource").forEach(function (e) {
-      var u = new URL(e.name);
-      if (u.origin === location.origin && u.pathname.indexOf("/static/") === 0) urls.push(u.pathname + u.search);
-    });
-    return fetch(cfg.urls.reportPage, { credentials: "same-origin" })
-      .then(function (r) { return r.text(); })
-      .then(function (html) {
-        var doc = new DOMParser().parseFromString(html, "text/html");
-        urls = urls.concat(resourcesOf(doc, location.origin + cfg.urls.reportPage));
-      })
-      .catch(function () { return null; })
-      .then(function () {
-        var unique = urls.filter(function (u, i) { return urls.indexOf(u) === i; });
-        return new Promise(function (resolve) {
-          var channel = new MessageChannel();
-          channel.port1.onmessage = function () { resolve(); };
-          worker.postMessage({ type: "CACHE_URLS", payload: { urlsToCache: unique } }, [channel.port2]);
-        });
-      })
-      .then(markReady);
-  }
-
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker
-      .register(cfg.urls.sw, { scope: "/" })
-      .then(function () { return navigator.serviceWorker.ready; })
-      .then(function (reg) {
-        if (navigator.onLine) return keepForOffline(reg.active);
-        return caches.match(cfg.urls.workspace, { ignoreSearch: true }).then(function (hit) { if (hit) markReady(); });
-      })
-      .catch(function () { return null; });
-  }
+  // The service worker keeps this page, the report page, their files and the worker's data (one visit is enough).
+  window.gridworkQueue.keepForOffline(cfg.urls.sw, [cfg.urls.workspace, cfg.urls.reportPage], [cfg.urls.data]).then(function (kept) {
+    if (kept) {
+      $("offline-ready").hidden = false;
+      document.body.dataset.offlineReady = "1";
+    }
+  });
 
   // --- map -------------------------------------------------------------------------------------------------------
   var map = L.map("map", { zoomControl: true }).setView(cfg.center, cfg.zoom);
@@ -781,7 +594,7 @@
     form.addEventListener("submit", function (ev) {
       if (form.dataset.confirmed) return;
       ev.preventDefault();
-      dbp.then(function (db) { return db.count("queue"); }).then(function (n) {
+      queue.db.then(function (db) { return db.count("queue"); }).then(function (n) {
         if (!n || window.confirm(W.logoutPending.replace("%(count)s", String(n)))) {
           form.dataset.confirmed = "1";
           form.submit();
