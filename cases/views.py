@@ -160,7 +160,7 @@ def report(request):
                 "follow": _("Follow it"),
                 "existing": _("the existing case"),
                 "otherAccount": _("made under another account: sent when that account is signed in on this phone"),
-                "queued": _("Saved on this phone; it is sent when there is a network."),
+                "queued": _("Saved on the phone; it is sent when there is a network."),
                 "signIn": _("Sign in again (or reload the page) to send"),
                 "online": _("Online"),
                 "offline": _("Offline: your report is kept on this phone"),
