@@ -261,41 +261,65 @@ def by_unit(scope, period, level):
     return out
 
 
-def cached(scope, period, radius_m, language):
-    """(figures, children, cell map, computed at) of a unit, kept DASHBOARD_CACHE_SECONDS in the cache.
-
-    The figures are counts and sums only (no personal data), the same for every reader of the page; the key holds
-    the unit, the period, the radius and the language of the labels.
-    """
-    from django.conf import settings
-    from django.core.cache import cache
+@contextlib.contextmanager
+def _reading(scope):
+    """Sets scope.summaries (the kept summaries brought up to date, or the records) for the work inside."""
     from django.db import connection, transaction
 
-    def compute():
-        scope.summaries = use_summaries()
-        # Computed from the records (a backlog left to the worker): the service areas sort every household of the
-        # unit (46 MB at a district of 1M households, spilled to disk with the default 4 MB), so that view gets more
-        # work_mem, for its own transaction only. The summaries' sums need no sort of that size.
-        with contextlib.nullcontext() if scope.summaries else transaction.atomic():
-            if not scope.summaries:
-                with connection.cursor() as cur:
-                    cur.execute(f"SET LOCAL work_mem = '{DIRECT_WORK_MEM}'")
-            return (
-                figures(scope, period, radius_m),
-                children(scope, period),
-                cell_map(scope, period),
-                timezone.now(),
-            )
+    scope.summaries = use_summaries()
+    if scope.summaries:
+        yield
+        return
+    # Computed from the records (a backlog left to the worker): the service areas sort every household of the unit
+    # (46 MB at a district of 1M households, spilled to disk with the default 4 MB), so that view gets more work_mem,
+    # for its own transaction only. The summaries' sums need no sort of that size.
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(f"SET LOCAL work_mem = '{DIRECT_WORK_MEM}'")
+        yield
+
+
+def _cached(key, compute):
+    from django.conf import settings
+    from django.core.cache import cache
 
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if seconds <= 0:
         return compute()
-    key = f"cogov:dashboard:{scope.level}:{scope.obj.pk}:{period.start}:{period.end}:{radius_m}:{language}"
     found = cache.get(key)
     if found is None:
         found = compute()
         cache.set(key, found, seconds)
     return found
+
+
+def cached(scope, period, radius_m, language):
+    """(figures, children, computed at) of a unit, kept DASHBOARD_CACHE_SECONDS in the cache.
+
+    The figures are counts and sums only (no personal data), the same for every reader of the page; the key holds
+    the unit, the period, the radius and the language of the labels. The cell map is kept apart
+    (`cached_cell_map`): the page fetches it after loading, and a district's map (5,000 cells, megabytes) would
+    otherwise be built on the page's first view and read back from the cache on every repeat view.
+    """
+
+    def compute():
+        with _reading(scope):
+            return figures(scope, period, radius_m), children(scope, period), timezone.now()
+
+    key = f"cogov:dashboard:{scope.level}:{scope.obj.pk}:{period.start}:{period.end}:{radius_m}:{language}"
+    return _cached(key, compute)
+
+
+def cached_cell_map(scope, period):
+    """The cell map of a unit (see cell_map) as GeoJSON text, kept DASHBOARD_CACHE_SECONDS in the cache (text: a
+    string is read back from the cache at once, a nested dict of thousands of features is not)."""
+    import json
+
+    def compute():
+        with _reading(scope):
+            return json.dumps(cell_map(scope, period))
+
+    return _cached(f"cogov:dashboard-map:{scope.level}:{scope.obj.pk}:{period.start}:{period.end}", compute)
 
 
 DIRECT_WORK_MEM = "64MB"

@@ -1,8 +1,10 @@
+import json
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -46,18 +48,19 @@ class DashboardView(LoginRequiredMixin, generic.TemplateView):
             raise PermissionDenied
         self.period = dashboard.Period.parse(request.GET)
         self.radius = _radius(request)
-        self.figures, self.children, self.cells, self.computed_at = dashboard.cached(
-            self.scope, self.period, self.radius, get_language()
-        )
         fmt = kwargs.get("fmt")
-        if fmt == "geojson":  # the cell map, fetched by the page (kept out of its HTML), cached with the figures
-            response = JsonResponse(self.cells)
+        if fmt == "geojson":  # the cell map, fetched by the page (kept out of its HTML), cached apart from the figures
+            response = HttpResponse(dashboard.cached_cell_map(self.scope, self.period), content_type="application/json")
             response["Cache-Control"] = f"private, max-age={settings.DASHBOARD_CACHE_SECONDS}"
             return response
+        self.figures, self.children, self.computed_at = dashboard.cached(
+            self.scope, self.period, self.radius, get_language()
+        )
         if fmt == "xlsx":
             return xlsx.download(export.as_xlsx(self.figures, self.children), f"{export.filename(self.figures)}.xlsx")
         if fmt == "pdf":
-            pdf = export.as_pdf(self.figures, self.children, self.cells)
+            cells = json.loads(dashboard.cached_cell_map(self.scope, self.period))
+            pdf = export.as_pdf(self.figures, self.children, cells)
             response = HttpResponse(pdf, content_type="application/pdf")
             response["Content-Disposition"] = f'inline; filename="{export.filename(self.figures)}.pdf"'
             return response

@@ -238,7 +238,7 @@ def test_a_large_backlog_is_left_to_the_worker_and_the_view_computes_directly(mo
     monkeypatch.setitem(app.conf, "task_always_eager", True)
     scope = Scope("district", District.objects.get())
     today = timezone.localdate()
-    figures, _children, _cells, _at = dashboard.cached(scope, Period(today, today), 200, "zh-hans")
+    figures, _children, _at = dashboard.cached(scope, Period(today, today), 200, "zh-hans")
     assert scope.summaries is False and figures.households["resident"] == 0
     assert all(s.pending() == 0 for s in registry.summaries())  # the worker's task brought them up to date
     kept = Scope("district", scope.obj)
