@@ -144,7 +144,9 @@ def report(request):
                 "reportPage": reverse("cases:report"),
                 "user": request.user.pk if request.user.is_authenticated else None,
                 # Leaflet's marker images, loaded only once a place is set: kept for offline use with the page.
-                "keep": [staticfiles_storage.url(f"leaflet/images/marker-{n}.png") for n in ("icon", "icon-2x", "shadow")],
+                "keep": [
+                    staticfiles_storage.url(f"leaflet/images/marker-{n}.png") for n in ("icon", "icon-2x", "shadow")
+                ],
             },
             "i18n": {
                 "located": _("Location set"),

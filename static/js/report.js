@@ -101,6 +101,7 @@
     $("id_asset").value = "";
     say(t.queued);
     following = navigator.onLine ? id : null;
+    $("sync").scrollIntoView({ block: "start" }); // the count and the list are above the form
     queue.enqueue({ id: id, kind: "report-page", url: cfg.reportPage, fields: fields, files: files, label: label });
   });
 
