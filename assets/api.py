@@ -12,6 +12,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -30,6 +31,7 @@ from assets.serializers import (
     MaintenanceLogSerializer,
     NearestSerializer,
     PhotoSerializer,
+    PopupSerializer,
     SearchResultSerializer,
 )
 from common.api import BBoxFilter, Pagination, StrictPageParams
@@ -149,6 +151,17 @@ class AssetViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
                 }
             )
         return Response({"type": "FeatureCollection", "features": features})
+
+    @extend_schema(
+        summary="One facility's popup on the public map: its public fields only, fetched when it is clicked",
+        responses=PopupSerializer,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def popup(self, request, pk=None):
+        # Among the assets this user may read: a non-public facility is a 404 for the public.
+        qs = visible_assets(request.user).select_related(None).select_related("type__family")
+        asset = get_object_or_404(qs, pk=pk)
+        return Response(PopupSerializer(asset).data)
 
     @extend_schema(
         summary="Search by name, type, family, a word for a type (公厕, 垃圾站) or identifier, nearest first",

@@ -41,6 +41,10 @@ class AssetsConfig(AppConfig):
                     min_zoom=12,
                 )
             )
+            # The public facility map: clusters per zoom below street level, single facilities from there on.
+            from assets import map_tiles
+
+            map_tiles.register()
         if apps.is_installed("planning"):
             # Assets and adopted green area inside a renovation zone, on the zone page.
             from assets import zone_figures

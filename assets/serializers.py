@@ -140,6 +140,39 @@ class NearestSerializer(serializers.Serializer):
         return obj.is_open_at()
 
 
+class PopupSerializer(serializers.Serializer):
+    """What the public map's popup of one facility shows, fetched when it is clicked: public fields only (no owner,
+    note, photos or people)."""
+
+    id = serializers.IntegerField()
+    identifier = serializers.CharField()
+    name = serializers.CharField()
+    family = serializers.CharField(source="type.family.code")
+    type_code = serializers.CharField(source="type.full_code")
+    type_name = serializers.CharField(source="type.label")
+    condition = serializers.CharField()
+    opening_hours = serializers.CharField()
+    open_now = serializers.SerializerMethodField()
+    accessible = serializers.BooleanField(allow_null=True)
+    sorting = serializers.ListField(child=serializers.CharField())
+    capacity = serializers.IntegerField(allow_null=True)
+    capacity_unit = serializers.CharField(source="type.capacity_unit")
+    area_m2 = serializers.FloatField(allow_null=True)
+    department = serializers.CharField()
+    adoption = serializers.SerializerMethodField()
+    lon = serializers.FloatField(source="anchor.x")
+    lat = serializers.FloatField(source="anchor.y")
+
+    def get_open_now(self, obj) -> bool | None:
+        return obj.is_open_at()
+
+    def get_adoption(self, obj) -> str | None:
+        """ "adopted" while an approved adoption holds today, "open" when offered and free, else null."""
+        if obj.adopted_now:
+            return "adopted"
+        return "open" if obj.open_for_adoption else None
+
+
 class SearchResultSerializer(serializers.Serializer):
     """One search hit: what the result list shows, and where it is (distance only when a centre was given)."""
 

@@ -13,7 +13,7 @@ from django.views import generic
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from assets import services
+from assets import map_tiles, services
 from assets.entities import asset as asset_entity
 from assets.forms import AdoptionForm, InspectionForm, MaintenanceLogForm, PhotoForm, ReviewForm
 from assets.models import SORTING_CHOICES, Adoption, Asset, AssetFamily
@@ -61,7 +61,13 @@ class PublicMapView(generic.TemplateView):
         ctx["conditions_json"] = {k: str(v) for k, v in Asset.Condition.choices}
         ctx["radius"] = 300
         ctx["config"] = {
-            "markers": reverse("api:asset-markers"),
+            # Facilities are drawn from the public "asset-map" vector tiles (assets/map_tiles.py): clusters below
+            # map zoom clusterBelow, single facilities from there on; a popup's details are fetched when clicked.
+            "tiles": reverse("vector-tile", args=[map_tiles.NAME, 0, 0, 0]).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf"),
+            "clusterBelow": map_tiles.CLUSTER_BELOW + 1,  # map zoom: tiles are drawn 512 px wide, one zoom up
+            # Where the map opens: the ?bbox= of a link, else around every public facility.
+            "extent": None if self.request.GET.get("bbox") else map_tiles.public_extent(),
+            "popup": reverse("api:asset-popup", args=[0]),
             "assets": reverse("api:asset-list"),
             "nearest": reverse("api:asset-nearest"),
             "search": reverse("api:asset-search"),
@@ -102,6 +108,7 @@ class PublicMapView(generic.TemplateView):
             "households": _("Households"),
             "uncoveredBuildings": _("buildings beyond reach"),
             "error": _("Something went wrong:"),
+            "badArea": _("give the area as min_lon,min_lat,max_lon,max_lat (west ≤ east, south ≤ north)."),
         }
         return ctx
 

@@ -35,6 +35,9 @@ class TileLayer:
     # Public tiles take the lean path (layers/lean.py: no session); a layer that is not public is answered only to
     # someone signed in, through the full stack.
     public: bool = True
+    # A layer may build its tile query itself: sql(z, x, y) -> (sql, params) of one row holding the tile's bytes
+    # (e.g. features clustered per zoom); without it the tile holds the queryset's objects with their attributes.
+    sql: Any = None
 
 
 def register_tile_layer(layer: TileLayer):
@@ -85,7 +88,7 @@ def tile_sql(layer, z, x, y):
 
 
 def render_tile(layer, z, x, y):
-    sql, params = tile_sql(layer, z, x, y)
+    sql, params = layer.sql(z, x, y) if layer.sql else tile_sql(layer, z, x, y)
     # On the database the router reads the layer from (the read replica when the request may use it).
     with connections[layer.queryset().db].cursor() as cur:
         cur.execute(sql, params)

@@ -49,7 +49,7 @@ def expect_shown(page, n):
 def test_toggle_a_layer_and_search(live_server, page, town_assets):
     toilets, bins, green = town_assets
     page.goto(f"{live_server.url}/assets/map/")
-    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
     public = len(toilets) + len(bins) + 1
     expect_shown(page, public)
     expect(page.locator("path.adoptable-shape")).to_have_count(1)  # the green space offered for adoption is marked
@@ -78,7 +78,7 @@ def test_nearest_to_me_lists_the_closest_toilets_in_order(live_server, located_p
     page, (qx, qy) = located_page
     toilets, _, _ = town_assets
     page.goto(f"{live_server.url}/assets/map/")
-    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
     page.select_option("#nearest-type", "0304")
     page.fill("#nearest-n", "3")
     page.click("#locate-me")
@@ -97,7 +97,7 @@ def test_nearest_to_me_lists_the_closest_toilets_in_order(live_server, located_p
 def test_nearest_from_a_tapped_point(live_server, page, town_assets):
     _, bins, _ = town_assets
     page.goto(f"{live_server.url}/assets/map/")
-    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
     page.select_option("#nearest-type", "0301")
     page.fill("#nearest-n", "4")
     page.click("#pick-point")
@@ -124,17 +124,26 @@ def test_nearest_from_a_tapped_point(live_server, page, town_assets):
     assert shown_m == sorted(shown_m)
 
 
-def test_a_link_to_an_area_shows_the_facilities_of_that_area_only(live_server, page, town_assets):
-    toilets, bins, _green = town_assets
-    # a box around the bins' row (y = 400 m), leaving out every toilet and the green space
+def test_a_link_to_an_area_opens_the_map_on_that_area_and_counts_what_is_in_view(live_server, page, town_assets):
+    toilets, bins, green = town_assets
+    # a box around the bins' row (y = 400 m)
     sw, ne = point(60, 380), point(600, 420)
     page.goto(f"{live_server.url}/assets/map/?bbox={sw.x:.6f},{sw.y:.6f},{ne.x:.6f},{ne.y:.6f}")
-    page.wait_for_selector("#assets-map[data-loaded=markers]")
-    expect_shown(page, len(bins))
-    # a box that is not one is refused by the API with the reason, and the page says so
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
+    west, south, east, north = page.evaluate(
+        "(() => { const b = window.gridworkAssets.map.getBounds();"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+    )
+    assert west <= sw.x and east >= ne.x and south <= sw.y and north >= ne.y  # the whole area is in view
+    in_view = [
+        a for a in [*toilets.values(), *bins, green] if west <= a.anchor.x <= east and south <= a.anchor.y <= north
+    ]
+    assert len(in_view) >= len(bins)
+    expect_shown(page, len(in_view))  # what is in view is counted, each facility once
+    # a box that is not one is refused with the reason, and nothing is drawn
     page.goto(f"{live_server.url}/assets/map/?bbox=here")
     expect(page.locator("#asset-count")).to_contain_text("bbox")
-    expect(page.locator(".leaflet-marker-icon")).to_have_count(0)
+    expect(page.locator("#assets-map path.asset-feature")).to_have_count(0)
 
 
 @pytest.fixture
@@ -147,7 +156,7 @@ def many_toilets(types, town):
 
 def test_search_counts_every_match_pages_and_lists_the_nearest_to_the_map_centre_first(live_server, page, many_toilets):
     page.goto(f"{live_server.url}/assets/map/")
-    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
     centre = page.evaluate("(() => { const c = window.gridworkAssets.map.getCenter(); return [c.lng, c.lat]; })()")
     page.fill("#asset-search", "公厕")  # the word on the street for 公共厕所
     page.click("#asset-search-form button")
@@ -208,7 +217,7 @@ def assert_popup_in_view(page, name):
 def test_on_a_phone_the_map_fills_the_screen_and_a_search_result_opens_in_view(live_server, phone, town_assets):
     page = phone
     page.goto(f"{live_server.url}/assets/map/")
-    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
     header = page.locator("header").bounding_box()
     the_map = page.locator("#assets-map").bounding_box()
     assert header["height"] <= 100  # the links scroll sideways in one row
@@ -229,7 +238,7 @@ def test_on_a_phone_the_map_fills_the_screen_and_a_search_result_opens_in_view(l
 def test_on_a_phone_nearest_to_me_and_a_tapped_point_open_their_popups_in_view(live_server, phone, town_assets):
     page = phone
     page.goto(f"{live_server.url}/assets/map/")
-    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
     page.locator("#sheet-handle").tap()  # the tools are in the sheet
     page.select_option("#nearest-type", "0304")
     page.fill("#nearest-n", "4")
@@ -254,7 +263,7 @@ def test_on_a_phone_nearest_to_me_and_a_tapped_point_open_their_popups_in_view(l
 
 def test_on_a_desktop_the_map_stays_in_view_while_the_tools_are_used(live_server, page, town_assets):
     page.goto(f"{live_server.url}/assets/map/")
-    page.wait_for_selector("#assets-map[data-loaded=markers]")
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
     page.locator("#service-tool summary").click()
     page.click("#service-run")  # at the foot of the panel
     expect(page.locator("#service-summary")).not_to_be_empty()
@@ -265,3 +274,49 @@ def test_on_a_desktop_the_map_stays_in_view_while_the_tools_are_used(live_server
     assert page.evaluate("window.scrollY") == 0
     box = page.locator("#assets-map").bounding_box()
     assert box["x"] > 300 and box["y"] + box["height"] <= 800  # beside the panel, whole
+
+
+def test_facilities_are_drawn_from_the_vector_tiles_and_a_popup_is_fetched_when_one_is_clicked(
+    live_server, page, town_assets
+):
+    toilets, bins, green = town_assets
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(f"{live_server.url}/assets/map/")
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
+    assert any("/tiles/asset-map/" in u for u in asked)  # from the public tiles, no list of every facility
+    assert not any("/markers/" in u for u in asked)
+    expect(page.locator("#assets-map path.asset-feature.fam-03")).not_to_have_count(0)
+    expect_shown(page, len(toilets) + len(bins) + 1)
+
+    # a facility's details come when it is clicked, from its own small answer
+    toilet = toilets["公厕丙"]
+    page.evaluate(
+        "([lat, lng]) => window.gridworkAssets.map.setView([lat, lng], 18, { animate: false })",
+        [toilet.anchor.y, toilet.anchor.x],
+    )
+    page.wait_for_selector("#assets-map[data-loaded=tiles]")
+    xy = page.evaluate(
+        "([lat, lng]) => { const p = window.gridworkAssets.map.latLngToContainerPoint([lat, lng]);"
+        " return [p.x, p.y]; }",
+        [toilet.anchor.y, toilet.anchor.x],
+    )
+    box = page.locator("#assets-map").bounding_box()
+    with page.expect_response(lambda r: f"/api/v1/assets/{toilet.pk}/popup/" in r.url) as answer:
+        page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+    assert answer.value.status == 200
+    popup = page.locator(".asset-popup")
+    expect(popup).to_contain_text("公厕丙")
+    expect(popup).to_contain_text(toilet.identifier)
+
+    # unchecking a family takes its facilities off the map and out of the count
+    page.locator('#layer-list input[value="03"]').uncheck()
+    expect(page.locator("#assets-map path.fam-03")).to_have_count(0)
+    page.evaluate("() => window.gridworkAssets.map.setZoom(12, { animate: false })")
+    expect(page.locator("#assets-map")).to_have_attribute("data-visible", "1")  # the green space
+    page.locator('#layer-list input[value="03"]').check()
+    # far out, the town's toilets and bins are clusters that count them all; a click on one zooms in
+    expect(page.locator("#assets-map path.asset-cluster.fam-03")).not_to_have_count(0)
+    expect(page.locator("#assets-map")).to_have_attribute("data-visible", str(len(toilets) + len(bins) + 1))
+    page.locator("#assets-map path.asset-cluster.fam-03").first.click()
+    page.wait_for_function("() => window.gridworkAssets.map.getZoom() > 12")

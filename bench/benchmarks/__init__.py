@@ -24,6 +24,7 @@ def all_benchmarks():
         Dashboard(),
         GreenCoverage(),
         MapPage(),
+        MapPage(in_view=None),
         OgcPaging(),
         CasePartitions(),
         FieldWorkspace(),

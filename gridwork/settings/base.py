@@ -217,6 +217,7 @@ STATICFILES_DIRS = [
     ("vendor/geoman", BASE_DIR / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist"),
     ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    ("vendor/vectorgrid", BASE_DIR / "node_modules" / "leaflet.vectorgrid" / "dist"),
     # The field workspace: its service worker (Workbox) and its offline queue (idb).
     *[
         (f"vendor/{name}", BASE_DIR / "node_modules" / name / "build")

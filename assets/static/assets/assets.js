@@ -1,4 +1,4 @@
-/* Public facility map: family layers with clustering, search, nearest facilities, service areas, adoption.
+/* Public facility map: facilities from the public vector tiles (clusters per zoom), search, nearest facilities, service areas, adoption.
    The tools sit in a side panel on desktops and in a bottom sheet over the map on phones: the map stays in view. */
 (function () {
   "use strict";
@@ -33,18 +33,6 @@
     var conditionNames = readJSON("assets-conditions");
     var el = document.getElementById("assets-map");
     var countEl = document.getElementById("asset-count");
-    var byFamily = {};
-    var markers = {};
-    families.forEach(function (f) {
-      byFamily[f.code] = {
-        family: f,
-        cluster: L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, disableClusteringAtZoom: 18 }),
-        shapes: L.featureGroup(),
-        visible: true,
-      };
-    });
-    var adoptableOnly = false;
-    var all = [];
 
     // --- the panel: beside the map on desktops, a bottom sheet over it on phones ------------
     var layout = document.getElementById("facility-map");
@@ -79,39 +67,120 @@
     window.addEventListener("resize", fitHeight);
     fitHeight();
 
-    function icon(p, colour) {
-      var cls = "asset-icon fam-" + p.family + (p.adoption === "open" ? " adoptable" : "") + (p.adoption === "adopted" ? " adopted" : "");
-      return L.divIcon({ className: cls, html: '<span style="background:' + esc(colour) + '"></span>', iconSize: [16, 16] });
-    }
+    // --- facilities from the public vector tiles ---------------------------------------------------------------
+    // Below zoom cfg.clusterBelow a tile holds clusters per family (n facilities, n_open of them open for adoption;
+    // a cluster of one carries its asset id); from there on each public facility with its own shape. Nothing but
+    // codes and counts is in a tile: a facility's details are fetched when it is clicked.
+    var colours = {};
+    families.forEach(function (f) { colours[f.code] = f.colour; });
+    var hidden = {};  // family code → true while its box is unchecked
+    var adoptableOnly = false;
+    var loaded = {};  // tile key → the features of the tile, with where each one is
+    var TILE = 512;
 
     function shown(p) {
-      return !adoptableOnly || p.adoption === "open";
+      return !hidden[p.family] && (!adoptableOnly || p.n_open > 0);
     }
 
-    function redraw() {
+    function style(p) {
+      if (!shown(p)) return [];
+      var colour = colours[p.family] || "#555555";
+      var open = p.adoption === "open";
+      var cls = "asset-feature fam-" + p.family + (p.n > 1 ? " asset-cluster" : " asset-single") +
+        (open ? " adoptable-shape" : "") + (p.adoption === "adopted" ? " adopted-shape" : "");
+      if (p.n > 1) {
+        var n = adoptableOnly ? p.n_open : p.n;
+        return { radius: Math.min(22, 6 + 2.5 * Math.log2(n)), fill: true, fillColor: colour, fillOpacity: 0.55,
+          color: "#ffffff", weight: 2, className: cls };
+      }
+      return { radius: 7, fill: true, fillColor: colour, fillOpacity: open ? 0.3 : 0.75, color: colour,
+        weight: open ? 3 : 2, dashArray: open ? "6 4" : null, className: cls };
+    }
+
+    // Where each feature of a tile is (its first point), to count what is in view.
+    function remember(coords, tile) {
+      var feats = [];
+      Object.keys(tile.layers).forEach(function (name) {
+        var layer = tile.layers[name];
+        var scale = TILE / layer.extent;
+        (layer.features || []).forEach(function (f) {
+          var first = f.geometry && f.geometry[0] && f.geometry[0][0];
+          if (!first) return;
+          var at = map.unproject(L.point(coords.x * TILE + first.x * scale, coords.y * TILE + first.y * scale), coords.z);
+          feats.push({ p: f.properties, at: at });
+        });
+      });
+      loaded[coords.x + ":" + coords.y + ":" + coords.z] = { z: coords.z, feats: feats };
+    }
+
+    var Tiles = L.VectorGrid.Protobuf.extend({
+      // Tiles are drawn 512 px wide: the tile at map zoom z is the tile of zoom z - 1 (VectorGrid leaves
+      // zoomOffset out of its URLs).
+      _getVectorTilePromise: function (coords) {
+        var url = L.extend({}, coords, { z: coords.z - 1 });
+        return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, url).then(function (tile) {
+          remember(coords, tile);
+          return tile;
+        });
+      },
+      // A point is a circle that keeps no latlng of its own: events on it take the mouse's position (Leaflet would
+      // otherwise ask it for one).
+      _createLayer: function (feat, pxPerExtent, layerStyle) {
+        var layer = L.VectorGrid.Protobuf.prototype._createLayer.call(this, feat, pxPerExtent, layerStyle);
+        layer.getLatLng = null;
+        return layer;
+      },
+    });
+    var tiles = new Tiles(cfg.tiles, {
+      tileSize: TILE,
+      minZoom: 1,
+      vectorTileLayerStyles: { "asset-map": style },
+      interactive: true,
+      fetchOptions: { credentials: "omit" },
+    });
+
+    // Facilities in view, of the families shown: clusters count their members, a facility drawn into several
+    // tiles counts once.
+    function count() {
+      var bounds = map.getBounds();
+      var z = map.getZoom();
+      var seen = {};
       var n = 0;
-      Object.keys(byFamily).forEach(function (code) {
-        var g = byFamily[code];
-        g.cluster.clearLayers();
-        g.shapes.clearLayers();
-        var items = all.filter(function (it) { return it.f.properties.family === code && shown(it.f.properties); });
-        g.cluster.addLayers(items.map(function (it) { return it.marker; }));
-        items.forEach(function (it) { if (it.shape) g.shapes.addLayer(it.shape); });
-        if (g.visible) {
-          map.addLayer(g.shapes);
-          map.addLayer(g.cluster);
-          n += items.length;
-        } else {
-          map.removeLayer(g.cluster);
-          map.removeLayer(g.shapes);
-        }
+      Object.keys(loaded).forEach(function (key) {
+        var t = loaded[key];
+        if (t.z !== z) return;
+        t.feats.forEach(function (f) {
+          if (!shown(f.p) || !bounds.contains(f.at)) return;
+          if (f.p.n > 1) { n += adoptableOnly ? f.p.n_open : f.p.n; return; }
+          if (seen[f.p.asset]) return;
+          seen[f.p.asset] = true;
+          n += 1;
+        });
       });
       countEl.textContent = n + " " + t.shown;
       el.dataset.visible = String(n);
     }
 
-    function popupHtml(a) {
-      var p = a.properties;
+    tiles.on("tileunload", function (ev) {
+      delete loaded[ev.coords.x + ":" + ev.coords.y + ":" + ev.coords.z];
+    });
+    tiles.on("tileload", function () {
+      if (!el.dataset.drawn && el.querySelector("path.asset-feature")) {
+        el.dataset.drawn = String(Math.round(performance.now()));
+      }
+    });
+    tiles.on("loading", function () { delete el.dataset.loaded; });
+    tiles.on("load", function () {
+      count();
+      el.dataset.loaded = "tiles";
+    });
+    map.on("moveend", count);
+
+    function redraw() {
+      tiles.redraw();  // the tiles come again from the browser's cache, styled for the families now shown
+    }
+
+    function popupHtml(p) {
       var rows = [];
       rows.push("<strong>" + esc(p.name) + "</strong>");
       rows.push(esc(t.type) + ": " + esc(p.type_name));
@@ -131,7 +200,7 @@
       if (p.adoption === "adopted") rows.push('<span class="badge adopted">' + esc(t.adopted) + "</span>");
       if (p.adoption === "open") {
         var link = cfg.signedIn
-          ? '<a class="button apply-adopt" href="' + cfg.adopt.replace("/0/", "/" + a.id + "/") + '">' + esc(t.apply) + "</a>"
+          ? '<a class="button apply-adopt" href="' + cfg.adopt.replace("/0/", "/" + p.id + "/") + '">' + esc(t.apply) + "</a>"
           : '<a class="apply-adopt" href="' + cfg.login + '">' + esc(t.loginApply) + "</a>";
         rows.push('<span class="badge open">' + esc(t.openAdoption) + "</span> " + link);
       }
@@ -143,76 +212,75 @@
       return { maxWidth: 280, autoPanPaddingTopLeft: L.point(10, 10), autoPanPaddingBottomRight: L.point(10, covered() + 10) };
     }
 
-    function openPopup(id, layer, latlng) {
-      fetchJSON(cfg.assets + id + "/").then(function (a) {
-        layer.bindPopup(popupHtml(a), popupOptions());
-        layer.openPopup(latlng);
-      });
+    // One facility's details, fetched when it is shown, in a popup at `at` (its own place when not given).
+    var popupSeq = 0;
+    function openPopup(id, at) {
+      var mine = ++popupSeq;
+      fetchJSON(cfg.popup.replace("/0/", "/" + id + "/")).then(function (p) {
+        if (mine !== popupSeq) return;
+        L.popup(popupOptions()).setLatLng(at || L.latLng(p.lat, p.lon)).setContent(popupHtml(p)).openOn(map);
+        el.dataset.popup = String(id);
+      }).catch(function (e) { hint.textContent = t.error + " " + e.message; });
     }
 
-    // Show a facility: collapse the sheet on a phone, zoom to its marker, open its popup. A facility outside the
-    // loaded markers (a link to another area) gets its popup where it is.
-    function focus(id, lon, lat) {
-      if (phone.matches) setSheet("peek");
-      var it = markers[id];
-      if (!it) {
-        if (lat === undefined) return;
-        var at = L.latLng(lat, lon);
-        map.setView(at, Math.max(map.getZoom(), 17), { animate: false });
-        fetchJSON(cfg.assets + id + "/").then(function (a) {
-          L.popup(popupOptions()).setLatLng(at).setContent(popupHtml(a)).openOn(map);
-        });
+    tiles.on("click", function (ev) {
+      var p = ev.layer && ev.layer.properties;
+      if (!p) return;
+      var at = ev.latlng || map.mouseEventToLatLng(ev.originalEvent || ev);
+      if (p.n > 1) {  // a cluster: closer in, where it splits up
+        map.setView(at, Math.min(map.getZoom() + 2, cfg.clusterBelow + 2));
         return;
       }
-      var g = byFamily[it.f.properties.family];
-      if (!g.visible) {
-        g.visible = true;
-        var box = document.querySelector('#layer-list input[value="' + it.f.properties.family + '"]');
+      if (phone.matches) setSheet("peek");
+      openPopup(p.asset, at);
+    });
+
+    // Show a facility (a search result, a nearest one): collapse the sheet on a phone, zoom to it, open its popup;
+    // its family is switched on if it was off.
+    function focus(id, lon, lat, family) {
+      if (phone.matches) setSheet("peek");
+      if (family && hidden[family]) {
+        delete hidden[family];
+        var box = document.querySelector('#layer-list input[value="' + family + '"]');
         if (box) box.checked = true;
         redraw();
       }
-      g.cluster.zoomToShowLayer(it.marker, function () { openPopup(id, it.marker); });
+      var at = L.latLng(lat, lon);
+      map.setView(at, Math.max(map.getZoom(), 17), { animate: false });
+      openPopup(id, at);
     }
 
-    // A link to an area (?bbox=min_lon,min_lat,max_lon,max_lat) loads the facilities of that area only.
-    var area = new URLSearchParams(window.location.search).get("bbox");
-    fetchJSON(area ? withQuery(cfg.markers, { bbox: area }) : cfg.markers).then(function (fc) {
-      fc.features.forEach(function (f) {
-        var p = f.properties;
-        var g = byFamily[p.family];
-        if (!g) return;
-        var colour = g.family.colour;
-        var marker = L.marker([p.at[1], p.at[0]], { icon: icon(p, colour), title: p.name, alt: p.name });
-        marker.on("click", function () { openPopup(f.id, marker); });
-        var shape = null;
-        if (p.kind !== "point") {
-          shape = L.geoJSON(f.geometry, {
-            style: {
-              color: colour, weight: p.adoption === "open" ? 3 : 2, fillOpacity: 0.3,
-              dashArray: p.adoption === "open" ? "6 4" : null,
-              className: "asset-shape" + (p.adoption === "open" ? " adoptable-shape" : ""),
-            },
-          });
-          shape.on("click", function (ev) { openPopup(f.id, shape, ev.latlng); });
+    // A link to an area (?bbox=min_lon,min_lat,max_lon,max_lat) opens the map on that area; without one the map
+    // opens around every public facility.
+    function startView() {
+      var area = new URLSearchParams(window.location.search).get("bbox");
+      var box = cfg.extent;
+      if (area) {
+        var v = area.split(",").map(Number);
+        if (v.length !== 4 || v.some(function (x) { return !isFinite(x); }) || v[0] > v[2] || v[1] > v[3] ||
+            v[1] < -90 || v[3] > 90) {
+          countEl.textContent = t.error + " bbox: " + t.badArea;
+          return false;
         }
-        var item = { f: f, marker: marker, shape: shape };
-        markers[f.id] = item;
-        all.push(item);
-      });
-      // Fit first, so that the clusters are drawn once, at the view they are seen in.
-      if (all.length) {
-        map.fitBounds(L.latLngBounds(all.map(function (it) { return it.marker.getLatLng(); })), L.extend({ animate: false }, padding()));
+        box = v;
       }
-      redraw();
-      el.dataset.loaded = "markers";
-    }).catch(function (e) { countEl.textContent = t.error + " " + e.message; });
+      if (box) {
+        var bounds = L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
+        map.fitBounds(bounds, L.extend({ animate: false, maxZoom: 18 }, padding()));
+      }
+      return true;
+    }
+    if (startView()) {
+      tiles.addTo(map);
+    }
 
     // --- layers -------------------------------------------------------------------------
     document.getElementById("layer-list").addEventListener("change", function (ev) {
       if (ev.target.id === "adoptable-only") {
         adoptableOnly = ev.target.checked;
       } else if (ev.target.name === "family") {
-        byFamily[ev.target.value].visible = ev.target.checked;
+        if (ev.target.checked) delete hidden[ev.target.value];
+        else hidden[ev.target.value] = true;
       }
       redraw();
     });
@@ -230,8 +298,8 @@
     }
     function resultItem(r) {
       var d = r.distance_m === null ? "" : ' · <span class="distance">' + Math.round(r.distance_m) + " " + esc(t.metres) + "</span>";
-      return '<li><a href="#" data-id="' + r.id + '" data-lon="' + r.lon + '" data-lat="' + r.lat + '">' + esc(r.name) +
-        "</a> · " + esc(r.type_name) + d + "</li>";
+      return '<li><a href="#" data-id="' + r.id + '" data-lon="' + r.lon + '" data-lat="' + r.lat + '" data-family="' +
+        esc(r.family) + '">' + esc(r.name) + "</a> · " + esc(r.type_name) + d + "</li>";
     }
     // Only the answer to the latest request is drawn: an earlier one arriving late is dropped.
     function showPage(url, append) {
@@ -272,7 +340,7 @@
       var a = ev.target.closest && ev.target.closest("a[data-id]");
       if (!a) return;
       ev.preventDefault();
-      focus(Number(a.dataset.id), Number(a.dataset.lon), Number(a.dataset.lat));
+      focus(Number(a.dataset.id), Number(a.dataset.lon), Number(a.dataset.lat), a.dataset.family);
     }
     results.addEventListener("click", onResultClick);
 
