@@ -326,6 +326,30 @@ class Case(Masked, Placed, TimeStampedModel):
             raise ValidationError(errors)
         self.place()
 
+    def place(self):
+        """Community, grid cell and the cell's primary grid worker (`placed_worker_id`) from the point, in one query
+        that reads no cell outline; a point in no cell is placed in its community (Placed.place)."""
+        from grids.models import GridAssignment, GridCell
+
+        primary = (
+            GridAssignment.objects.active_on(timezone.localdate())
+            .filter(cell=models.OuterRef("pk"))
+            .primary_first()
+            .values("worker_id")[:1]
+        )
+        row = (
+            GridCell.objects.filter(boundary__covers=self.location)
+            .order_by("id")
+            .annotate(primary=models.Subquery(primary))
+            .values_list("id", "community_id", "primary")
+            .first()
+        )
+        if row is None:
+            self.placed_worker_id = None
+            super().place()
+            return
+        self.cell_id, self.community_id, self.placed_worker_id = row
+
 
 
 class CaseEventQuerySet(models.QuerySet):

@@ -158,7 +158,7 @@ def create_request(request, fmt):
     if client is None:
         return error(fmt, 403, _("A valid api_key is required to submit a request."))
     code = raw(p, "service_code") or ""
-    category = Category.objects.filter(code=code, active=True).first()
+    category = services.active_category(code)
     if category is None:
         return error(fmt, 404, _("Unknown service_code “%(code)s”.") % {"code": code})
     try:

@@ -1,5 +1,6 @@
 """Case intake, duplicate search and the on-time closure figures."""
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -51,8 +52,27 @@ class Report:
     client_id: object = None  # the id the reporter's phone gave the report (a retry answers the same case)
 
 
+# The active categories by code, kept per process: every report names one, and they change seldom. Saving or
+# deleting a category or a family clears them (cases/apps.py); another process sees a change within a minute.
+CATEGORY_SECONDS = 60
+_categories = {"until": 0.0, "by_code": {}}
+
+
+def active_category(code):
+    """The active category of `code` (its family loaded), or None."""
+    now = time.monotonic()
+    if now >= _categories["until"]:
+        by_code = {c.code: c for c in Category.objects.filter(active=True).select_related("family")}
+        _categories.update(until=now + CATEGORY_SECONDS, by_code=by_code)
+    return _categories["by_code"].get(str(code or "").strip())
+
+
+def forget_categories(**kwargs):
+    _categories.update(until=0.0, by_code={})
+
+
 def category_by_code(code):
-    category = Category.objects.filter(code=str(code or "").strip(), active=True).select_related("family").first()
+    category = active_category(code)
     if category is None:
         raise ValidationError({"category": _("Unknown category “%(code)s”.") % {"code": code}}, code="category")
     return category
@@ -61,6 +81,7 @@ def category_by_code(code):
 def submit(report):
     """Create a case from a report: photos checked and re-encoded first, then one transaction
     (case, its first step, its photos) so that a refusal leaves nothing behind."""
+    from cases.intake import insert_with_first_step
     from cases.photos import clean_photos
 
     case = Case(
@@ -78,8 +99,10 @@ def submit(report):
         client_id=report.client_id,
     )
     errors = {}
+    # Records handed over as loaded objects need no query each to prove they exist.
+    loaded = [name for name in ("category", "asset", "household", "reporter") if getattr(case, f"{name}_id")]
     try:
-        case.full_clean(exclude=["community", "cell", "grid_worker", "token"])
+        case.full_clean(exclude=["community", "cell", "grid_worker", "token", *loaded])
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
@@ -91,12 +114,10 @@ def submit(report):
     same = exact_duplicate(case)
     if same is not None:
         raise DuplicateReport(same)
-    case.grid_worker_id = primary_worker_id(case.cell)
+    case.grid_worker_id = case.placed_worker_id  # found with the cell (Case.place)
     with transaction.atomic():
-        case.save()
-        event = CaseEvent.objects.create(
-            case=case, action="report", to_state=State.REPORTED, actor=case.reporter, at=case.created_at
-        )
+        # The case and its first step in one statement, their audit entries in one more (cases/intake.py).
+        event = insert_with_first_step(case, CaseEvent(action="report", to_state=State.REPORTED, actor=case.reporter))
         for image in images:
             CasePhoto.objects.create(case=case, event=event, image=image)
     return case
