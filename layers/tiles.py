@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Transform
 from django.contrib.gis.geos import Polygon
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import F, Func
 from django.db.models.expressions import RawSQL
@@ -38,6 +39,8 @@ class TileLayer:
     # A layer may build its tile query itself: sql(z, x, y) -> (sql, params) of one row holding the tile's bytes
     # (e.g. features clustered per zoom); without it the tile holds the queryset's objects with their attributes.
     sql: Any = None
+    # cache_key(z, x, y) -> a key under which the tile is kept in the cache for max_age seconds, or None (not kept).
+    cache_key: Any = None
 
 
 def register_tile_layer(layer: TileLayer):
@@ -102,7 +105,12 @@ def tile(request, layer, z, x, y):
         raise Http404(layer)
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return HttpResponseBadRequest("tile out of range")
-    body = b"" if z < found.min_zoom else render_tile(found, z, x, y)
+    key = found.cache_key(z, x, y) if found.cache_key and z >= found.min_zoom else None
+    body = cache.get(key) if key else None
+    if body is None:
+        body = b"" if z < found.min_zoom else render_tile(found, z, x, y)
+        if key:
+            cache.set(key, body, found.max_age)
     etag = '"' + hashlib.sha1(body).hexdigest() + '"'
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()

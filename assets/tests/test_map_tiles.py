@@ -81,3 +81,15 @@ def test_the_popup_of_a_facility_gives_its_public_fields_and_a_non_public_one_is
     assert client.get(f"/api/v1/assets/{camera.pk}/popup/").status_code == 404  # not public: not there for the public
     assert client.get("/api/v1/assets/999999/popup/").status_code == 404
     assert client.get("/api/v1/assets/abc/popup/").status_code == 404
+
+
+def test_a_kept_cluster_tile_shows_a_new_facility_at_once(client, facilities, types):
+    toilets, bins, camera, green = facilities
+    zxy = tile_of(point(300, 300), 10)
+    before = sum(f["properties"]["n"] for f in features(client, *zxy) if f["properties"]["family"] == "03")
+    again = client.get("/tiles/asset-map/{}/{}/{}.pbf".format(*zxy))
+    make_asset(types, "0301", 160, 430, name="新垃圾桶")
+    after = sum(f["properties"]["n"] for f in features(client, *zxy) if f["properties"]["family"] == "03")
+    assert (before, after) == (len(toilets) + len(bins), len(toilets) + len(bins) + 1)
+    now = client.get("/tiles/asset-map/{}/{}/{}.pbf".format(*zxy))
+    assert again.status_code == 200 and again["ETag"] != now["ETag"]
