@@ -10,15 +10,6 @@ class CasesConfig(AppConfig):
         from cases import access
 
         access.register_all()
-        from django.db.models.signals import post_delete, post_save
-
-        from cases import services
-        from cases.models import Category, CategoryFamily
-
-        for model in (Category, CategoryFamily):  # the categories kept per process are read again
-            uid = f"cases-forget-{model.__name__}"
-            post_save.connect(services.forget_categories, sender=model, dispatch_uid=uid)
-            post_delete.connect(services.forget_categories, sender=model, dispatch_uid=f"{uid}-deleted")
         from django.apps import apps as installed
 
         if installed.is_installed("ogc"):

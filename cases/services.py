@@ -1,6 +1,5 @@
 """Case intake, duplicate search and the on-time closure figures."""
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -52,23 +51,10 @@ class Report:
     client_id: object = None  # the id the reporter's phone gave the report (a retry answers the same case)
 
 
-# The active categories by code, kept per process: every report names one, and they change seldom. Saving or
-# deleting a category or a family clears them (cases/apps.py); another process sees a change within a minute.
-CATEGORY_SECONDS = 60
-_categories = {"until": 0.0, "by_code": {}}
-
-
 def active_category(code):
-    """The active category of `code` (its family loaded), or None."""
-    now = time.monotonic()
-    if now >= _categories["until"]:
-        by_code = {c.code: c for c in Category.objects.filter(active=True).select_related("family")}
-        _categories.update(until=now + CATEGORY_SECONDS, by_code=by_code)
-    return _categories["by_code"].get(str(code or "").strip())
-
-
-def forget_categories(**kwargs):
-    _categories.update(until=0.0, by_code={})
+    """The active category of `code` (its family loaded), or None. Read on every report, not kept per process: a
+    category added, deactivated or deleted in another worker process holds at once (one indexed lookup)."""
+    return Category.objects.filter(code=str(code or "").strip(), active=True).select_related("family").first()
 
 
 def category_by_code(code):

@@ -15,9 +15,9 @@ from grids.tests.factories import point
 
 pytestmark = pytest.mark.django_db
 
-# client, cell with its primary worker, the case and its first step, their audit entries; the savepoint pair of
-# the test's transaction (BEGIN / COMMIT in a request). The categories are kept per process.
-OPEN311_QUERIES = 6
+# client, category, cell with its primary worker, the case and its first step, their audit entries; the savepoint
+# pair of the test's transaction (BEGIN / COMMIT in a request).
+OPEN311_QUERIES = 7
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def post(client, key, p, description="路口垃圾没人清"):
 def test_an_open311_report_takes_a_bounded_number_of_queries_and_is_routed_and_audited(client, scene):
     _, key = scene
     p = point(100, 100)
-    assert post(client, key.api_key, p, "first").status_code == 201  # the categories are read once
+    assert post(client, key.api_key, p, "first").status_code == 201
     with CaptureQueriesContext(connection) as queries:
         response = post(client, key.api_key, p)
     assert response.status_code == 201, response.content
