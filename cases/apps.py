@@ -10,6 +10,11 @@ class CasesConfig(AppConfig):
         from cases import access
 
         access.register_all()
+        from auditlog.signals import pre_log
+
+        from cases import intake
+
+        pre_log.connect(intake.hold_back_own_entries, dispatch_uid="cases-intake-own-entries")
         from django.apps import apps as installed
 
         if installed.is_installed("ogc"):

@@ -3,9 +3,12 @@
 `cases.services.submit` calls `insert_with_first_step` inside its transaction. What `save()` would do still
 happens: the fields' own pre-save work (timestamps), the pre_save and post_save signals of both records (so every
 receiver still hears of them), and the audit trail's create entries with the same changes, masking, actor, client
-address and correlation id that django-auditlog writes on a save; only the audit's own post_save receivers are held
-back while the signals go out, since their entries are written here, both in one statement, with no read.
+address and correlation id that django-auditlog writes on a save. Only auditlog's own entries of these two records
+are held back while the signals go out (its `pre_log` answers False for them), since their entries are written here,
+both in one statement, with no read; whatever another receiver writes meanwhile is audited as usual.
 """
+
+import contextvars
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -15,6 +18,14 @@ from django.db.models.sql import InsertQuery
 from django.utils.encoding import smart_str
 
 from cases.models import Case, CaseEvent
+
+# The records whose auditlog entries are written here rather than by auditlog's receivers (ids of the objects).
+_written_here = contextvars.ContextVar("cases_intake_written_here", default=frozenset())
+
+
+def hold_back_own_entries(sender, instance, **kwargs):
+    """auditlog's pre_log receiver (connected in cases/apps.py): False skips auditlog's entry of `instance`."""
+    return False if id(instance) in _written_here.get() else None
 
 
 def _insert_sql(obj, using):
@@ -56,12 +67,15 @@ def insert_with_first_step(case, event):
 
 def _after_create(using, *objs):
     """post_save for each record (the audit's receivers held back), then their audit entries in one INSERT."""
-    from auditlog.context import auditlog_disabled, disable_auditlog
+    from auditlog.context import auditlog_disabled
 
     audited = not auditlog_disabled.get()
-    with disable_auditlog():
+    token = _written_here.set(_written_here.get() | {id(obj) for obj in objs})
+    try:
         for obj in objs:
             post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using)
+    finally:
+        _written_here.reset(token)
     if audited:
         audit_created(using, *objs)
 
