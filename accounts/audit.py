@@ -28,4 +28,6 @@ def register_domain_models():
         if auditlog.contains(model) or model._meta.label in settings.AUDIT_EXCLUDE:
             continue
         personal = list(getattr(model, "PERSONAL_FIELDS", {}))
-        auditlog.register(model, mask_fields=personal, exclude_fields=["created_at", "updated_at"])
+        # A model's AUDIT_EXCLUDE_FIELDS stay out of the trail (e.g. a report's client id, which answers its case).
+        excluded = ["created_at", "updated_at", *getattr(model, "AUDIT_EXCLUDE_FIELDS", ())]
+        auditlog.register(model, mask_fields=personal, exclude_fields=excluded)

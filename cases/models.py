@@ -169,6 +169,7 @@ class Case(Masked, Placed, TimeStampedModel):
         PARTY = "party", _("responsible party")
 
     PERSONAL_FIELDS = {"contact_name": mask_name, "contact_phone": mask_phone}
+    AUDIT_EXCLUDE_FIELDS = ("client_id",)  # sent again by the phone that made the report, it answers the case
 
     kind = models.CharField(_("kind of report"), max_length=10, choices=Kind.choices, default=Kind.PROBLEM)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))

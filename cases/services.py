@@ -144,10 +144,19 @@ def replayed(report):
     case = Case.objects.filter(client_id=report.client_id).select_related("category").first()
     if case is None:
         return None
-    # The reporter's own id answers their case; a signed-out report's id answers only a signed-out sender (the id is
-    # made on the phone and never shown, so only that phone can send it again).
+    # The reporter's own id answers their case. A signed-out report's id answers only a signed-out sender sending the
+    # same report again (the phone's retry carries the same category, description and contact phone): the id alone
+    # is not a key to the case's tracking address.
     reporter_id = report.reporter.pk if report.reporter and report.reporter.is_authenticated else None
-    if case.reporter_id != reporter_id:
+    same = case.reporter_id == reporter_id
+    if same and reporter_id is None:
+        category_id = getattr(report.category, "pk", None)
+        same = (
+            case.category_id == category_id
+            and case.description == (report.description or "").strip()
+            and case.contact_phone == (report.contact_phone or "").strip()
+        )
+    if not same:
         raise ValidationError({"client_id": _("This report id is already in use.")}, code="client_id")
     return case
 
