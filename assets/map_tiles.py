@@ -77,10 +77,13 @@ def cluster_sql(z, x, y):
         " ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(avg(ST_X(q.anchor)), avg(ST_Y(q.anchor))), 4326), 3857),"
         "  ST_TileEnvelope(%s, %s, %s)) AS mvt_geom"
         f" FROM ({inner}) q"
+        # Half-open: an anchor on the line between two tiles belongs to one of them (the bounding-box test above
+        # takes the edge too), so the facilities in view, summed over the tiles, count it once.
+        " WHERE ST_X(q.anchor) >= %s AND ST_X(q.anchor) < %s AND ST_Y(q.anchor) >= %s AND ST_Y(q.anchor) < %s"
         " GROUP BY q.fam, floor((ST_X(q.anchor) - %s) / %s), floor((ST_Y(q.anchor) - %s) / %s)"
         ") t WHERE t.mvt_geom IS NOT NULL"
     )
-    return sql, (NAME, z, x, y, *params, west, cell_x, south, cell_y)
+    return sql, (NAME, z, x, y, *params, west, east, south, north, west, cell_x, south, cell_y)
 
 
 def feature_sql(z, x, y):
@@ -124,7 +127,12 @@ def cache_key(z, x, y):
 
 
 def forget(**kwargs):
+    """A new version now, and again once the change is committed: a tile drawn between the two (the write not yet
+    visible to it) is kept under the first version only, which the second replaces."""
+    from django.db import transaction
+
     cache.set(VERSION_KEY, time.time_ns(), None)
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
 
 
 def register():
