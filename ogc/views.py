@@ -395,7 +395,7 @@ class Items(OgcView):
         qs = filtered(request, collection, collection.features_for(request.user))
         # numberMatched (optional in Part 1) is counted on the pages a client starts from (no key, or an offset):
         # counting a million rows takes far longer than a page read by key, so the next/prev pages leave it out.
-        keyed = "after" in request.GET or "before" in request.GET
+        keyed = any(request.GET.get(name, "").strip() for name in ("after", "before"))
         matched = None if keyed else qs.count()
         rows, has_prev, has_next = read_page(request, collection, qs, srid, flip, limit)
         features = features_json(collection, rows)
