@@ -1,4 +1,4 @@
-"""Malformed and forged keys on /ogc/ items: 400 (never 500); a key never reads outside the reader's features."""
+"""Malformed keys on /ogc/ items are 400s (never 500), and a blank key is a first page that counts numberMatched."""
 
 import pytest
 from django.test import Client
