@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,11 +25,24 @@ from field import inbox
 from field.models import Patrol
 
 
+class OtherAccount(APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "account"
+
+
 class FieldStaff(permissions.BasePermission):
-    """Signed-in staff who read cases (grid workers, handlers, dispatchers, managers)."""
+    """Signed-in staff who read cases (grid workers, handlers, dispatchers, managers). An item the phone queued names
+    the account it was made under (`account`); sent under any other session (a page kept from before a sign-in on a
+    shared phone) it is refused with the code "account" and nothing is recorded, so the phone keeps it."""
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and may_open_staff_pages(request.user))
+        if not (request.user and request.user.is_authenticated and may_open_staff_pages(request.user)):
+            return False
+        if request.method == "POST" and "account" in request.data:
+            if str(request.data.get("account") or "") != str(request.user.pk):
+                message = _("This was made under another account: it is sent when that account is signed in here.")
+                raise OtherAccount({"detail": message, "code": "account"})
+        return True
 
 
 class ReportIn(serializers.Serializer):

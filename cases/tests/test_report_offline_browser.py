@@ -137,5 +137,7 @@ def test_a_report_queued_signed_out_is_not_sent_under_an_account(live_server, br
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     page.evaluate("() => window.gridworkReport.flush()")  # a round of sending, finished
     expect(page.locator("#outbox li.other-account")).to_have_count(1)
-    assert not posts and not Case.objects.exists()
+    # Nothing is sent under the account. (A send the signed-out page began offline may still reach the server once
+    # the network is back, before anyone signs in: that makes the case signed out, as it was reported.)
+    assert not posts and not Case.objects.filter(reporter__isnull=False).exists()
     context.close()

@@ -189,3 +189,23 @@ def test_every_staff_page_shows_how_many_cases_wait(scene, client):
     Case.objects.filter(pk=case.pk).update(state=State.VERIFIED)
     html = client.get("/cases/").content.decode()
     assert 'href="/field/"' in html and "nav-field-count" not in html
+
+
+def test_an_item_made_under_another_account_is_refused_and_nothing_is_recorded(scene, django_user_model):
+    """A page kept on a shared phone from before another sign-in sends the account its items were made under."""
+    client, token = csrf_client(scene["worker"])
+    other = send_report(client, token, uuid.uuid4(), account=str(scene["worker"].pk + 1000))
+    assert other.status_code == 403 and other.json()["code"] == "account" and not Case.objects.exists()
+    signed_out = send_report(client, token, uuid.uuid4(), account="")
+    assert signed_out.status_code == 403 and not Case.objects.exists()
+    mine = send_report(client, token, uuid.uuid4(), account=str(scene["worker"].pk))
+    assert mine.status_code == 201 and Case.objects.count() == 1, mine.content
+    case = report(x=100, y=300)
+    Case.objects.filter(pk=case.pk).update(state=State.HANDLED)
+    verify = client.post(
+        f"/field/api/cases/{case.pk}/verify/",
+        {"client_id": str(uuid.uuid4()), "account": str(scene["worker"].pk + 1000)},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert verify.status_code == 403 and verify.json()["code"] == "account"
+    assert not CaseEvent.objects.filter(case=case, action="verify").exists()

@@ -44,6 +44,11 @@
   function formOf(item) {
     var form = new FormData();
     Object.keys(item.fields).forEach(function (k) { form.append(k, item.fields[k]); });
+    // The account it was made under: the server refuses it under any other session (a page kept from before).
+    // (Items queued before accounts were kept carry none.)
+    if (!("account" in item.fields) && item.user !== undefined) {
+      form.append("account", item.user === null ? "" : String(item.user));
+    }
     (item.files || []).forEach(function (f) { form.append("photos", f.blob, f.name); });
     return form;
   }
