@@ -308,9 +308,11 @@ CELERY_BROKER_URL = env("GRIDWORK_REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic jobs (one `celery beat`: compose's `beat`, `./dev`'s worker with --beat): the coming months' partitions of
-# the case steps (cases/partitions.py).
+# the case steps (cases/partitions.py); the kept dashboard summaries every 30 s, so that steady intake (reports
+# coming in all day) never leaves a backlog larger than a dashboard view brings up to date itself.
 CELERY_BEAT_SCHEDULE = {
     "case-event-partitions": {"task": "cases.ensure_event_partitions", "schedule": 6 * 3600},
+    "dashboard-summaries": {"task": "cogov.refresh_summaries", "schedule": 30},
 }
 LAYERS = {
     "MAX_UPLOAD_MB": int(env("GRIDWORK_MAX_UPLOAD_MB", "200")),
