@@ -15,6 +15,9 @@
   var RETRY_MS = 10000;
   var RETRY_MAX_MS = 600000;
   var SEND_LANES = 4;
+  // A send that has not been answered after this long is given up and tried again later, like a network error: one
+  // request that never settles (a stalled connection) must not hold the queue, whose round of sending waits on it.
+  var SEND_TIMEOUT_MS = 120000;
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -127,12 +130,15 @@
               return db.put("queue", item).then(function () { return "next"; });
             }
             function send(item) {
+              var abort = typeof AbortController === "function" ? new AbortController() : null;
+              var timer = abort ? setTimeout(function () { abort.abort(); }, SEND_TIMEOUT_MS) : null;
               return fetch(item.url, {
                 method: "POST",
                 body: formOf(item),
                 credentials: "same-origin",
                 headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-              }).then(
+                signal: abort ? abort.signal : undefined,
+              }).finally(function () { clearTimeout(timer); }).then(
                 function (r) {
                   return r.json().catch(function () { return null; }).then(function (body) {
                     if (r.status >= 500 || r.status === 429) return later(item);
