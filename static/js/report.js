@@ -91,7 +91,6 @@
       else if (value.size) files.push({ blob: value, name: value.name || "photo.jpg" });
     });
     fields.client_id = id;
-    fields.account = cfg.user === null ? "" : String(cfg.user);
     var category = $("id_category");
     var label = category.selectedIndex > 0 ? category.options[category.selectedIndex].textContent : t.report;
     // What was said about this report is cleared; the place and the reporter's contact stay for the next one.
