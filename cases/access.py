@@ -60,3 +60,11 @@ def case_visible(user, case):
     from accounts import policy
 
     return policy.allows(user, "view", case)
+
+
+def queued_by_another(user, account):
+    """Whether an item the phone queued, naming `account` (the id it was made under, "" when signed out; None when
+    it names none), is sent under another session than that account's: then it is refused and the phone keeps it."""
+    if account is None:
+        return False
+    return str(account) != (str(user.pk) if getattr(user, "is_authenticated", False) else "")

@@ -88,8 +88,7 @@ def queued_report(request, form):
     (200 when its id already made one), 400 naming the fields, 409 for the reporter's exact duplicate. The page
     names the account it was made under (`account`: the user's id, empty when signed out); sent under any other
     session it is refused with the code "account" and nothing is made, so the phone keeps it for that account."""
-    queued_by = request.POST.get("account")
-    if queued_by is not None and queued_by != (str(request.user.pk) if request.user.is_authenticated else ""):
+    if access.queued_by_another(request.user, request.POST.get("account")):
         message = _("This report was made under another account: it is sent when that account is signed in here.")
         return JsonResponse({"detail": message, "code": "account"}, status=403)
     if not form.is_valid():

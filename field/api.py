@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts import policy
 from cases import services, workflow
-from cases.access import may_open_staff_pages
+from cases.access import may_open_staff_pages, queued_by_another
 from cases.models import Case, State
 from common.errors import error_dict
 from field import inbox
@@ -38,10 +38,9 @@ class FieldStaff(permissions.BasePermission):
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated and may_open_staff_pages(request.user)):
             return False
-        if request.method == "POST" and "account" in request.data:
-            if str(request.data.get("account") or "") != str(request.user.pk):
-                message = _("This was made under another account: it is sent when that account is signed in here.")
-                raise OtherAccount({"detail": message, "code": "account"})
+        if request.method == "POST" and queued_by_another(request.user, request.data.get("account")):
+            message = _("This was made under another account: it is sent when that account is signed in here.")
+            raise OtherAccount({"detail": message, "code": "account"})
         return True
 
 
