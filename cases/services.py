@@ -161,20 +161,6 @@ def replayed(report):
     return case
 
 
-def primary_worker_id(cell):
-    if cell is None:
-        return None
-    from grids.models import GridAssignment
-
-    return (
-        GridAssignment.objects.active_on(timezone.localdate())
-        .filter(cell=cell)
-        .primary_first()
-        .values_list("worker_id", flat=True)
-        .first()
-    )
-
-
 def add_to(case, user, note, photos=()):
     """Someone reports an open case again instead of duplicating it: a note (and photos) on the case."""
     from cases.photos import clean_photos
