@@ -44,6 +44,9 @@ def case(django_user_model):
 
 def test_the_steps_table_is_partitioned_by_month_with_a_default_partition(case):
     assert partitions.is_partitioned()
+    # The coming months are kept by the beat (cases.ensure_event_partitions): a database migrated in an earlier
+    # month (a test database kept between runs) has them after that job, as a running installation does.
+    partitions.ensure()
     names = partitions.existing()
     assert names[partitions.DEFAULT] == "DEFAULT"
     now = timezone.now().astimezone(UTC)
