@@ -37,7 +37,7 @@ class Gunicorn:
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout=60):
+    def start(self, timeout=180):  # the master loads and warms the app before the first worker (gunicorn.conf.py)
         env = os.environ | {
             "DATABASE_URL": self.database_url,
             "DJANGO_SETTINGS_MODULE": self.settings,
