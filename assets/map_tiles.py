@@ -8,17 +8,15 @@ the cells of the tile, not with the facilities in view. From CLUSTER_BELOW on, a
 drawn into it with its own geometry, `asset`, `family`, `type`, `adoption` ("open" / "adopted"), `n` = 1 and
 `n_open` (1 when open for adoption and not adopted now).
 
-Cluster tiles are kept in the cache for the layer's max_age (cache_key): any saved or deleted facility, type or
-adoption starts a new version of them.
+The clusters are kept per (zoom, tile, bin, family) by triggers (assets/map_clusters.py): a cluster tile reads its
+few hundred rows from an index, whatever the number of facilities it counts, and shows a change as soon as it is
+committed. direct_cluster_sql groups the facilities themselves, as the kept clusters must (the tests compare both).
 
 Details (name, hours, condition …) come on demand from /api/v1/assets/<id>/popup/ when a facility is clicked.
 """
 
-import time
-
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Polygon
-from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -30,7 +28,6 @@ CLUSTER_BELOW = 15
 # tiles); clusters are cells of 48 of those pixels.
 TILE_PX = 512
 CELL_PX = 48
-VERSION_KEY = f"{NAME}:version"
 
 
 def public_assets():
@@ -55,7 +52,8 @@ def _box(west, south, east, north):
     return box
 
 
-def cluster_sql(z, x, y):
+def direct_cluster_sql(z, x, y):
+    """The clusters of tile (z, x, y) grouped from the public facilities in it (what the kept clusters hold)."""
     west, south, east, north = tile_bounds(z, x, y)
     # Only the anchors inside the tile: each facility is counted once, in its own tile.
     qs = (
@@ -110,41 +108,15 @@ def feature_sql(z, x, y):
 
 
 def map_tile_sql(z, x, y):
-    return cluster_sql(z, x, y) if z < CLUSTER_BELOW else feature_sql(z, x, y)
-
-
-def cache_key(z, x, y):
-    """Cluster tiles are kept in the cache (a city-wide tile groups every facility of the city): under a version that
-    any saved or deleted facility, type or adoption replaces, so a change shows at once."""
     if z >= CLUSTER_BELOW:
-        return None
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return f"{NAME}:{version}:{z}:{x}:{y}"
+        return feature_sql(z, x, y)
+    from assets import map_clusters
 
-
-def forget(**kwargs):
-    """A new version now, and again once the change is committed: a tile drawn between the two (the write not yet
-    visible to it) is kept under the first version only, which the second replaces."""
-    from django.db import transaction
-
-    cache.set(VERSION_KEY, time.time_ns(), None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
+    map_clusters.ensure_day()
+    return map_clusters.cluster_sql(z, x, y)
 
 
 def register():
-    from django.db.models.signals import post_delete, post_save
-
-    from assets.models import Adoption, Asset, AssetType
     from layers.tiles import TileLayer, register_tile_layer
 
-    register_tile_layer(
-        TileLayer(NAME, public_assets, "anchor", [], min_zoom=0, sql=map_tile_sql, cache_key=cache_key)
-    )
-    for model in (Asset, AssetType, Adoption):
-        uid = f"{NAME}-forget-{model.__name__}"
-        post_save.connect(forget, sender=model, dispatch_uid=uid)
-        post_delete.connect(forget, sender=model, dispatch_uid=f"{uid}-deleted")
+    register_tile_layer(TileLayer(NAME, public_assets, "anchor", [], min_zoom=0, sql=map_tile_sql))

@@ -1,6 +1,6 @@
-"""Cluster tiles are kept in the cache, yet a change shows at once: also when another request draws the tile while
-the write is not yet committed (that tile is kept under a version the commit replaces). A facility on the line
-between two tiles is counted in one of them."""
+"""The clusters are kept (assets/map_clusters.py), yet a change shows at once: another request drawing the tile while
+the write is not yet committed does not see it (nor waits for it), the next one after the commit does. A facility on
+the line between two tiles is counted in one of them."""
 
 import threading
 
@@ -41,7 +41,7 @@ def test_a_facility_added_shows_in_the_kept_cluster_tile(types, town):  # noqa: 
             c.close()
 
     with transaction.atomic():
-        make_asset(types, "0304", 140, 150, name="公厕2")  # post_save: a new version, not yet committed
+        make_asset(types, "0304", 140, 150, name="公厕2")  # kept by the triggers, not yet committed
         t = threading.Thread(target=another_request)
         t.start()
         t.join()

@@ -1,0 +1,311 @@
+"""The clusters of the public facility map (tile layer "asset-map" below CLUSTER_BELOW), kept instead of grouped
+from the assets on every tile.
+
+`assets_map_cluster` holds, per (zoom, tile x, tile y, bin x, bin y, family), the figures of one cluster as
+assets.map_tiles.direct_cluster_sql groups them: the bins are the CELL_PX-pixel cells of the TILE_PX-pixel tile
+(degrees from the tile's south-west corner, as that query cuts them), a facility counts in the tile holding its
+anchor (west <= x < east, south <= y < north, with the bounds computed as layers.tiles.tile_bounds computes them)
+and in one bin there. A row keeps how many (`n`), how many are open for adoption and not adopted (`n_open`), offered
+(`n_offered`) and adopted (`n_adopted`), and the sums of their ids and anchor coordinates: a tile reads its rows
+(a few hundred at most) from the primary key, the position is sum / n and a cluster of one names its asset by the
+sum of ids. The sums of coordinates are exact (numeric, from the shortest decimal that gives back the double), so
+the kept mean is the true mean however many edits went by.
+
+`assets_map_member` holds what each counted facility contributes (public facilities only: its family, anchor and
+adoption flags), so a change is applied as a difference: what the facility gave before is taken out of its bins and
+what it gives now is added. Statement-level triggers with transition tables (single saves, queryset updates, bulk
+imports and deletes alike: signals would miss all but the saves) do it in the writing transaction, on
+
+- assets: a new, deleted or moved facility, another type, the open-for-adoption flag;
+- asset types: made public or not, moved to another family (every facility of the type);
+- adoptions: a new, changed or removed adoption (its facility).
+
+The summary is therefore as consistent as the tables it sums (a rolled-back write leaves it as it was, a read replica
+has it too) and nothing is kept in a cache that a change would have to reach. Writers of facilities take one advisory
+lock until they commit, so two transactions never apply differences of the same facility at once.
+
+"Adopted" is as of a day (`assets_map_meta.day`, local days of settings.TIME_ZONE): `roll(today)` moves the
+summary to a new day by re-applying the facilities whose adoption started or ended since (every facility marked
+adopted and every facility with an adoption active on the new day, a few of them). The tile path calls
+`ensure_day()` before a cluster tile, so the first tile of a new day rolls it.
+"""
+
+from django.db import connections, transaction
+from django.utils import timezone
+
+from assets.map_tiles import CELL_PX, CLUSTER_BELOW, TILE_PX
+
+CLUSTER_TABLE = "assets_map_cluster"
+MEMBER_TABLE = "assets_map_member"
+META_TABLE = "assets_map_meta"
+LOCK = "hashtext('assets_map_cluster')"
+
+# Tile bounds as layers.tiles.tile_bounds computes them, operation for operation in double precision (Python's
+# math.degrees multiplies by 180 / pi; PostgreSQL's degrees() divides, which can differ in the last bit), so a
+# facility exactly on a tile's edge lands in the same tile and bin here as in the direct grouping.
+FUNCTIONS = f"""
+CREATE FUNCTION assets_map_west(t integer, n double precision) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT t::float8 / n * 360.0::float8 - 180.0::float8 $$;
+
+CREATE FUNCTION assets_map_lat(r integer, n double precision) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT atan(sinh(pi() * (1.0::float8 - (2 * r)::float8 / n))) * (180.0::float8 / pi()) $$;
+
+-- The (zoom, tile, bin) of a point at each cluster zoom: none at a zoom where it lies in no tile (beyond the
+-- Mercator latitudes, or on the east edge of the world).
+CREATE FUNCTION assets_map_bins(x double precision, y double precision)
+    RETURNS TABLE (z smallint, tx integer, ty integer, bin_x smallint, bin_y smallint)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+SELECT g.z::smallint, c.tx, d.ty,
+       floor((x - c.w) / ((c.e - c.w) / {TILE_PX}.0::float8 * {CELL_PX}.0::float8))::smallint,
+       floor((y - d.s) / ((d.nn - d.s) / {TILE_PX}.0::float8 * {CELL_PX}.0::float8))::smallint
+  FROM generate_series(0, {CLUSTER_BELOW - 1}) g(z)
+ CROSS JOIN LATERAL (SELECT power(2.0::float8, g.z) AS n) a
+ CROSS JOIN LATERAL (
+    SELECT floor((x + 180.0::float8) / 360.0::float8 * a.n)::integer AS t0,
+           floor((1.0::float8 - asinh(tan(radians(greatest(least(y, 89.9), -89.9)))) / pi())
+                 / 2.0::float8 * a.n)::integer AS r0) b
+ CROSS JOIN LATERAL (
+    SELECT CASE WHEN x < assets_map_west(b.t0, a.n) THEN b.t0 - 1
+                WHEN x >= assets_map_west(b.t0 + 1, a.n) THEN b.t0 + 1 ELSE b.t0 END AS tx) c0
+ CROSS JOIN LATERAL (SELECT c0.tx, assets_map_west(c0.tx, a.n) AS w, assets_map_west(c0.tx + 1, a.n) AS e) c
+ CROSS JOIN LATERAL (
+    SELECT CASE WHEN y >= assets_map_lat(b.r0, a.n) THEN b.r0 - 1
+                WHEN y < assets_map_lat(b.r0 + 1, a.n) THEN b.r0 + 1 ELSE b.r0 END AS ty) d0
+ CROSS JOIN LATERAL (SELECT d0.ty, assets_map_lat(d0.ty + 1, a.n) AS s, assets_map_lat(d0.ty, a.n) AS nn) d
+ WHERE c.tx >= 0 AND c.tx < a.n AND d.ty >= 0 AND d.ty < a.n
+   AND x >= c.w AND x < c.e AND y >= d.s AND y < d.nn
+$$;
+
+-- What the given facilities contribute now (public ones with their family, anchor and adoption flags on `day`).
+CREATE FUNCTION assets_map_state(ids bigint[], day date)
+    RETURNS TABLE (asset_id bigint, family_id bigint, x double precision, y double precision,
+                   offered boolean, adopted boolean)
+    LANGUAGE sql STABLE
+    AS $$
+SELECT a.id, t.family_id, ST_X(a.anchor), ST_Y(a.anchor), a.open_for_adoption,
+       EXISTS (SELECT 1 FROM assets_adoption d
+                WHERE d.asset_id = a.id AND d.status = 'approved' AND d.start <= day AND d."end" >= day)
+  FROM assets_asset a JOIN assets_assettype t ON t.id = a.type_id
+ WHERE a.id = ANY(ids) AND t.public AND a.anchor IS NOT NULL
+$$;
+
+-- Apply the difference between what the given facilities contributed and what they contribute now.
+CREATE FUNCTION assets_map_sync(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    today date;
+BEGIN
+    IF ids IS NULL OR cardinality(ids) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock({LOCK});
+    SELECT m.day INTO today FROM {META_TABLE} m;
+    IF today IS NULL THEN
+        RETURN;  -- not filled yet: rebuild() counts everything
+    END IF;
+    WITH now_ AS MATERIALIZED (SELECT * FROM assets_map_state(ids, today)),
+    was AS MATERIALIZED (SELECT m.* FROM {MEMBER_TABLE} m WHERE m.asset_id = ANY(ids)),
+    diff AS (
+        SELECT -1 AS sign, w.* FROM was w
+         WHERE NOT EXISTS (SELECT 1 FROM now_ n WHERE (n.asset_id, n.family_id, n.x, n.y, n.offered, n.adopted)
+                                                    = (w.asset_id, w.family_id, w.x, w.y, w.offered, w.adopted))
+        UNION ALL
+        SELECT 1, n.* FROM now_ n
+         WHERE NOT EXISTS (SELECT 1 FROM was w WHERE (n.asset_id, n.family_id, n.x, n.y, n.offered, n.adopted)
+                                                   = (w.asset_id, w.family_id, w.x, w.y, w.offered, w.adopted))),
+    delta AS (
+        SELECT b.z, b.tx, b.ty, b.bin_x, b.bin_y, d.family_id,
+               sum(d.sign)::integer AS n,
+               (sum(d.sign) FILTER (WHERE d.offered AND NOT d.adopted))::integer AS n_open,
+               (sum(d.sign) FILTER (WHERE d.offered))::integer AS n_offered,
+               (sum(d.sign) FILTER (WHERE d.adopted))::integer AS n_adopted,
+               sum(d.sign * d.asset_id)::bigint AS sum_id,
+               sum(d.sign * d.x::text::numeric) AS sum_x,
+               sum(d.sign * d.y::text::numeric) AS sum_y
+          FROM diff d CROSS JOIN LATERAL assets_map_bins(d.x, d.y) b
+         GROUP BY 1, 2, 3, 4, 5, 6)
+    INSERT INTO {CLUSTER_TABLE} AS c (z, tx, ty, bin_x, bin_y, family_id, n, n_open, n_offered, n_adopted, sum_id,
+                                     sum_x, sum_y)
+    SELECT z, tx, ty, bin_x, bin_y, family_id, n, coalesce(n_open, 0), coalesce(n_offered, 0), coalesce(n_adopted, 0),
+           sum_id, sum_x, sum_y
+      FROM delta
+    ON CONFLICT (z, tx, ty, bin_x, bin_y, family_id) DO UPDATE SET
+        n = c.n + EXCLUDED.n, n_open = c.n_open + EXCLUDED.n_open, n_offered = c.n_offered + EXCLUDED.n_offered,
+        n_adopted = c.n_adopted + EXCLUDED.n_adopted, sum_id = c.sum_id + EXCLUDED.sum_id,
+        sum_x = c.sum_x + EXCLUDED.sum_x, sum_y = c.sum_y + EXCLUDED.sum_y;
+    DELETE FROM {CLUSTER_TABLE} WHERE n = 0;  -- through the partial index: only the bins just emptied
+    WITH now_ AS MATERIALIZED (SELECT * FROM assets_map_state(ids, today)),
+    gone AS (
+        DELETE FROM {MEMBER_TABLE} m
+         WHERE m.asset_id = ANY(ids) AND NOT EXISTS (SELECT 1 FROM now_ n WHERE n.asset_id = m.asset_id))
+    INSERT INTO {MEMBER_TABLE} AS m SELECT * FROM now_
+    ON CONFLICT (asset_id) DO UPDATE SET family_id = EXCLUDED.family_id, x = EXCLUDED.x, y = EXCLUDED.y,
+        offered = EXCLUDED.offered, adopted = EXCLUDED.adopted;
+END $$;
+"""
+
+DROP_FUNCTIONS = (
+    "DROP FUNCTION IF EXISTS assets_map_sync(bigint[]); DROP FUNCTION IF EXISTS assets_map_state(bigint[], date);"
+    " DROP FUNCTION IF EXISTS assets_map_bins(double precision, double precision);"
+    " DROP FUNCTION IF EXISTS assets_map_lat(integer, double precision);"
+    " DROP FUNCTION IF EXISTS assets_map_west(integer, double precision);"
+)
+
+_WATCHED_ASSET = "(o.type_id, ST_X(o.anchor), ST_Y(o.anchor), o.open_for_adoption)"
+_WATCHED_TYPE = "(o.public, o.family_id)"
+_WATCHED_ADOPTION = '(o.asset_id, o.status, o.start, o."end")'
+
+# (table, event, transition tables, the facility ids to apply)
+TRIGGERS = {
+    "asset_ins": ("assets_asset", "INSERT", "NEW TABLE AS new_rows", "SELECT n.id FROM new_rows n"),
+    "asset_del": ("assets_asset", "DELETE", "OLD TABLE AS old_rows", "SELECT o.id FROM old_rows o"),
+    "asset_upd": (
+        "assets_asset",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "SELECT n.id FROM old_rows o JOIN new_rows n ON n.id = o.id"
+        f" WHERE {_WATCHED_ASSET} IS DISTINCT FROM {_WATCHED_ASSET.replace('o.', 'n.')}",
+    ),
+    "type_upd": (
+        "assets_assettype",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "SELECT a.id FROM assets_asset a WHERE a.type_id IN (SELECT n.id FROM old_rows o JOIN new_rows n ON n.id = o.id"
+        f" WHERE {_WATCHED_TYPE} IS DISTINCT FROM {_WATCHED_TYPE.replace('o.', 'n.')})",
+    ),
+    "adoption_ins": ("assets_adoption", "INSERT", "NEW TABLE AS new_rows", "SELECT DISTINCT asset_id FROM new_rows"),
+    "adoption_del": ("assets_adoption", "DELETE", "OLD TABLE AS old_rows", "SELECT DISTINCT asset_id FROM old_rows"),
+    "adoption_upd": (
+        "assets_adoption",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "SELECT DISTINCT k.id FROM old_rows o JOIN new_rows n ON n.id = o.id"
+        " CROSS JOIN LATERAL (VALUES (o.asset_id), (n.asset_id)) k(id)"
+        f" WHERE {_WATCHED_ADOPTION} IS DISTINCT FROM {_WATCHED_ADOPTION.replace('o.', 'n.')}",
+    ),
+    # TRUNCATE (a test database flushed between tests, a restore): the facilities' part goes with the table, and
+    # the adoptions' part is taken back from the facilities marked adopted.
+    "asset_trunc": ("assets_asset", "TRUNCATE", "", None),
+    "adoption_trunc": ("assets_adoption", "TRUNCATE", "", f"SELECT m.asset_id FROM {MEMBER_TABLE} m WHERE m.adopted"),
+}
+
+
+# The migration that created the tables (assets 0004) installed the functions and triggers from this module as it was
+# then: a change to the SQL above or below needs a new migration that drops and re-creates them.
+def trigger_sql(drop=False):
+    if drop:
+        return "".join(
+            f"DROP TRIGGER IF EXISTS assets_map_{name} ON {table}; DROP FUNCTION IF EXISTS assets_map_{name}();"
+            for name, (table, *_rest) in TRIGGERS.items()
+        )
+    sql = []
+    for name, (table, event, referencing, ids) in TRIGGERS.items():
+        body = (
+            f"DELETE FROM {MEMBER_TABLE}; DELETE FROM {CLUSTER_TABLE};"
+            if ids is None
+            else f"PERFORM assets_map_sync(ARRAY({ids}));"
+        )
+        sql.append(f"""
+CREATE FUNCTION assets_map_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {body}
+    RETURN NULL;
+END $$;
+CREATE TRIGGER assets_map_{name} AFTER {event} ON {table}
+    {"REFERENCING " + referencing if referencing else ""} FOR EACH STATEMENT EXECUTE FUNCTION assets_map_{name}();
+""")
+    return "".join(sql)
+
+
+REBUILD_SQL = f"""
+INSERT INTO {MEMBER_TABLE}
+SELECT * FROM assets_map_state(ARRAY(SELECT a.id FROM assets_asset a), %(day)s);
+INSERT INTO {CLUSTER_TABLE} (z, tx, ty, bin_x, bin_y, family_id, n, n_open, n_offered, n_adopted, sum_id, sum_x, sum_y)
+SELECT b.z, b.tx, b.ty, b.bin_x, b.bin_y, m.family_id, count(*),
+       count(*) FILTER (WHERE m.offered AND NOT m.adopted), count(*) FILTER (WHERE m.offered),
+       count(*) FILTER (WHERE m.adopted), sum(m.asset_id), sum(m.x::text::numeric), sum(m.y::text::numeric)
+  FROM {MEMBER_TABLE} m CROSS JOIN LATERAL assets_map_bins(m.x, m.y) b
+ GROUP BY 1, 2, 3, 4, 5, 6;
+"""
+
+# A new day: the facilities whose "adopted" may differ from the day before (marked adopted, or adopted on the new day)
+# are applied again under the new day.
+ROLL_SQL = f"""
+SELECT assets_map_sync(ARRAY(
+    SELECT m.asset_id FROM {MEMBER_TABLE} m WHERE m.adopted
+    UNION
+    SELECT d.asset_id FROM assets_adoption d WHERE d.status = 'approved' AND d.start <= %(day)s AND d."end" >= %(day)s
+));
+"""
+
+
+def _db(using=None):
+    return connections[using or "default"]
+
+
+def rebuild(connection=None, day=None):
+    """Every cluster from scratch, set-based (the migration's first fill, a restore)."""
+    connection = connection or _db()
+    day = day or timezone.localdate()
+    with transaction.atomic(using=connection.alias), connection.cursor() as cur:
+        cur.execute(f"SELECT pg_advisory_xact_lock({LOCK})")
+        cur.execute(f"DELETE FROM {MEMBER_TABLE}; DELETE FROM {CLUSTER_TABLE}; DELETE FROM {META_TABLE};")
+        cur.execute(f"INSERT INTO {META_TABLE} (day) VALUES (%s)", [day])
+        cur.execute(REBUILD_SQL, {"day": day})
+        cur.execute(f"ANALYZE {MEMBER_TABLE}; ANALYZE {CLUSTER_TABLE};")
+
+
+def kept_day(using=None):
+    with _db(using).cursor() as cur:
+        cur.execute(f"SELECT day FROM {META_TABLE}")
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def roll(day=None, wait=True):
+    """Move the kept clusters to `day` (today by default). Without `wait`, gives up (False) when a writer of
+    facilities holds the lock: the next tile tries again."""
+    day = day or timezone.localdate()
+    db = _db()
+    with transaction.atomic(using=db.alias), db.cursor() as cur:
+        if wait:
+            cur.execute(f"SELECT pg_advisory_xact_lock({LOCK})")
+        else:
+            cur.execute(f"SELECT pg_try_advisory_xact_lock({LOCK})")
+            if not cur.fetchone()[0]:
+                return False
+        cur.execute(f"SELECT day FROM {META_TABLE}")
+        row = cur.fetchone()
+        if row is None:
+            rebuild(db, day)
+        elif row[0] != day:
+            cur.execute(f"UPDATE {META_TABLE} SET day = %s", [day])
+            cur.execute(ROLL_SQL, {"day": day})
+    return True
+
+
+def ensure_day():
+    """Before a cluster tile: the kept clusters are of today (one read of a one-row table; a roll once a day)."""
+    if kept_day() != timezone.localdate():
+        roll(wait=False)
+
+
+def cluster_sql(z, x, y):
+    """The kept clusters of tile (z, x, y) as the direct grouping draws them: same properties, same types."""
+    sql = (
+        "SELECT ST_AsMVT(t, %s, 4096, 'mvt_geom') FROM ("
+        " SELECT f.code AS family, c.n, c.n_open,"
+        " CASE WHEN c.n = 1 THEN c.sum_id END AS asset,"
+        " CASE WHEN c.n = 1 THEN CASE WHEN c.n_adopted > 0 THEN 'adopted' WHEN c.n_offered > 0 THEN 'open' END END"
+        "  AS adoption,"
+        " ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint((c.sum_x / c.n)::float8, (c.sum_y / c.n)::float8), 4326),"
+        "  3857), ST_TileEnvelope(%s, %s, %s)) AS mvt_geom"
+        f" FROM {CLUSTER_TABLE} c JOIN assets_assetfamily f ON f.id = c.family_id"
+        " WHERE c.z = %s AND c.tx = %s AND c.ty = %s AND c.n > 0"
+        ") t WHERE t.mvt_geom IS NOT NULL"
+    )
+    from assets.map_tiles import NAME
+
+    return sql, (NAME, z, x, y, z, x, y)
