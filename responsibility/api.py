@@ -16,7 +16,7 @@ from common.params import parse_date, parse_lonlat
 from grids.models import Community
 from grids.serializers import GridAssignmentSerializer
 from responsibility import coverage as coverage_service
-from responsibility.lookup import as_dict, who_is_responsible
+from responsibility.lookup import lookup
 from responsibility.models import Party, ResponsibilityArea
 from responsibility.serializers import (
     AreaSerializer,
@@ -68,7 +68,7 @@ class PartyViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
 def responsibility_lookup(request):
     """Who is responsible here: grid cell, its worker(s), and every responsibility area covering the point."""
     lon, lat = parse_lonlat(request.query_params)
-    return Response(as_dict(who_is_responsible(lon, lat, parse_date(request.query_params, "date"))))
+    return Response(lookup(lon, lat, parse_date(request.query_params, "date")))
 
 
 @extend_schema(request=BulkAssignmentSerializer, responses={201: GridAssignmentSerializer(many=True)})
