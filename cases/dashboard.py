@@ -39,7 +39,7 @@ def _derived(totals, by_state):
     return totals
 
 
-def _direct(cells, start, end, now, tops=True):
+def _direct(cells, start, end, now, tops=True, unit=None):
     """(totals, by state, top categories, busiest cells) of the cases created in the period, from the cases."""
     qs, totals, by_state = _totals(cells, start, end, now)
     if not tops:
@@ -55,12 +55,13 @@ def _direct(cells, start, end, now, tops=True):
     return totals, by_state, categories, busiest
 
 
-def _summarised(cells, start, end, now, tops=True):
-    """The same from the kept per-cell summary (cases/summary.py)."""
+def _summarised(cells, start, end, now, tops=True, unit=None):
+    """The same from the kept per-cell summary (cases/summary.py), or for a district or street (`unit`: (level,
+    id), whose cells `cells` are) from its roll-up."""
     from cases import summary
 
     cell_sql, params = cells.order_by().values("pk").query.sql_with_params()
-    found, kept, categories, busiest = summary.period_figures(cell_sql, params, start, end, now, tops)
+    found, kept, categories, busiest = summary.period_figures(cell_sql, params, start, end, now, tops, unit=unit)
     by_state = {State(k).value: found.get(k, 0) for k in State.values}
     totals = {
         "reported": sum(by_state.values()),
@@ -72,16 +73,20 @@ def _summarised(cells, start, end, now, tops=True):
     return _derived(totals, by_state), by_state, categories, busiest
 
 
-def dashboard_figures(households, cells, start, end, summaries=False, now=None):
+def dashboard_figures(households, cells, start, end, summaries=False, now=None, unit=None):
     """Cases reported in the period in these cells, beside the previous period of the same length: by state, on-time
     closure, overdue (with the longest overdue cases), average handling time (dispatch → close), top categories and
-    the busiest cells. With `summaries`, the counts come from the kept per-cell summary (the same figures)."""
+    the busiest cells. With `summaries`, the counts come from the kept per-cell summary (the same figures), and for
+    a district or street (`unit`: ("district" or "street", id), the unit whose cells `cells` are) from its roll-up."""
+    from cases.summary import UNIT_LEVELS
+
     now = now or timezone.now()
     period = _summarised if summaries else _direct
-    now_totals, by_state, categories, busiest = period(cells, start, end, now)
+    unit = unit if unit and unit[0] in UNIT_LEVELS else None
+    now_totals, by_state, categories, busiest = period(cells, start, end, now, unit=unit)
     days = (end - start).days + 1
     before, before_state, _c, _b = period(
-        cells, start - timedelta(days=days), start - timedelta(days=1), now, tops=False
+        cells, start - timedelta(days=days), start - timedelta(days=1), now, tops=False, unit=unit
     )
     rows = [
         (_("Cases reported"), now_totals["reported"], before["reported"]),
@@ -117,5 +122,10 @@ def section(scope, period, radius_m):
     """The cases section of the managers' dashboard (registered in CasesConfig.ready through common.dashboard): from
     the kept summary when the dashboard brought the summaries up to date (`scope.summaries`), else from the cases."""
     return dashboard_figures(
-        scope.households, scope.cells, period.start, period.end, summaries=getattr(scope, "summaries", False)
+        scope.households,
+        scope.cells,
+        period.start,
+        period.end,
+        summaries=getattr(scope, "summaries", False),
+        unit=(scope.level, scope.obj.pk),
     )

@@ -407,7 +407,16 @@ def photo_path(instance, filename):
 
 
 class CasePhoto(models.Model):
-    """A photo of the report or of a step (after-photos of handling …), re-encoded without EXIF metadata."""
+    """A photo of the report or of a step (after-photos of handling …), re-encoded without EXIF metadata.
+
+    A photo sent with a report or a step is checked from its header in the request and kept raw in PhotoUpload
+    (pending); the worker re-encodes it into `image` (ready) or finds it cannot be decoded (failed). Only ready
+    photos are shown or served (cases/photos.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being processed")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("could not be read")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos", verbose_name=_("case"))
     # No database constraint: a partitioned table's rows are unique by (id, at) only (see CaseEvent).
@@ -420,15 +429,43 @@ class CasePhoto(models.Model):
         verbose_name=_("step"),
         db_constraint=False,
     )
-    image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height")
+    image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height", blank=True)
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.READY)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("case photo")
         verbose_name_plural = _("case photos")
         ordering = ["id"]
+        indexes = [
+            # The worker's sweep of photos whose queued message was lost (cases.tasks.process_pending_photos).
+            models.Index(fields=["created_at"], name="casephoto_pending", condition=models.Q(status="pending"))
+        ]
+
+    @property
+    def is_ready(self):
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self):
+        return self.status == self.Status.FAILED
+
+
+class PhotoUpload(models.Model):
+    """The bytes of a photo as it was sent (EXIF, GPS position and all), until the worker has re-encoded it.
+
+    Kept in the database, not in media storage: no URL reaches it, it is written in the transaction of its report
+    (a report rolled back leaves nothing behind), and every web and worker node reads it without a shared folder.
+    The row is deleted as soon as the photo is ready or has failed. Out of the audit trail (AUDIT_EXCLUDE)."""
+
+    photo = models.OneToOneField(CasePhoto, on_delete=models.CASCADE, primary_key=True, related_name="upload")
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("photo being processed")
+        verbose_name_plural = _("photos being processed")
 
 
 class Notification(models.Model):

@@ -1,23 +1,51 @@
 """Case photos: the type is read from the content (not the name), the size is bounded, and every photo is
-re-encoded as a fresh JPEG so EXIF data (GPS position, device, owner) never leaves the server."""
+re-encoded as a fresh JPEG so EXIF data (GPS position, device, owner) never leaves the server.
+
+Photos of a case (its report, a step, a note added to it) are re-encoded by the worker, not in the request:
+the request makes the checks that need no decoding (`check_photos`: count, bytes, type and pixel count from the
+header), so a bad photo is refused with its own message and nothing is saved; `keep_for_processing` then writes
+a pending CasePhoto and its raw bytes (PhotoUpload, in the database: no URL reaches them) in the report's
+transaction and queues `cases.process_photo` once it commits. The task (`process`) re-encodes, stores the clean
+JPEG, deletes the raw bytes and marks the photo ready, or failed when it cannot be decoded. Pages and answers show
+ready photos only (CasePhoto.status).
+
+The other photos (a need's, an inspection's, a mediation agreement's) are still re-encoded in the request by
+`clean_photos`."""
 
 import io
+import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.models import limits
 from common.images import check_header
 
+log = logging.getLogger(__name__)
+
 ACCEPTED = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: the JPEG variant some phone cameras write
 
 
-def clean_photo(upload):
-    """A ContentFile holding the photo re-encoded without metadata, or a ValidationError naming the file."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+def unreadable(name):
+    return ValidationError(
+        _("%(name)s is not a photo that can be read (JPEG, PNG or WebP).") % {"name": name}, code="photo_type"
+    )
 
-    name = getattr(upload, "name", "photo")
+
+def wrong_format(name, fmt):
+    return ValidationError(
+        _("%(name)s is a %(fmt)s file; send a JPEG, PNG or WebP photo.") % {"name": name, "fmt": fmt},
+        code="photo_format",
+    )
+
+
+def check_photo(upload):
+    """What can be told without decoding a pixel: the size in bytes, then from the header the type (read from the
+    content, not the name) and the pixel count. Returns the Pillow format name or raises a ValidationError naming
+    the file."""
+    name = getattr(upload, "name", None) or "photo"
     limit = limits()["MAX_PHOTO_BYTES"]
     if upload.size > limit:
         raise ValidationError(
@@ -25,16 +53,25 @@ def clean_photo(upload):
             % {"name": name, "size": upload.size / 1_048_576, "limit": limit / 1_048_576},
             code="photo_size",
         )
-    check_header(upload, name)  # the pixel count from the header, before anything is decoded
-    upload.seek(0)
+    if not upload.size:
+        raise unreadable(name)
+    fmt = check_header(upload, name)  # the pixel count from the header, before anything is decoded
+    if fmt is None:
+        raise unreadable(name)
+    if fmt not in ACCEPTED:
+        raise wrong_format(name, fmt)
+    return fmt
+
+
+def reencode(f, name="photo"):
+    """Decode the photo and write it again as a JPEG of at most PHOTO_MAX_SIDE pixels, turned upright, without
+    metadata. A ContentFile, or a ValidationError when the pixels cannot be decoded."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
-        with Image.open(upload) as img:
+        with Image.open(f) as img:
             if img.format not in ACCEPTED:
-                raise ValidationError(
-                    _("%(name)s is a %(fmt)s file; send a JPEG, PNG or WebP photo.")
-                    % {"name": name, "fmt": img.format},
-                    code="photo_format",
-                )
+                raise wrong_format(name, img.format)
             img.load()
             img = ImageOps.exif_transpose(img)
             img = img.convert("RGB")
@@ -45,15 +82,23 @@ def clean_photo(upload):
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(
-            _("%(name)s is not a photo that can be read (JPEG, PNG or WebP).") % {"name": name}, code="photo_type"
-        )
-    finally:
-        upload.seek(0)
+        raise unreadable(name)
     return ContentFile(out.getvalue(), name="photo.jpg")
 
 
-def clean_photos(uploads):
+def clean_photo(upload):
+    """A ContentFile holding the photo re-encoded without metadata, or a ValidationError naming the file (in the
+    caller's process)."""
+    name = getattr(upload, "name", None) or "photo"
+    check_photo(upload)
+    upload.seek(0)
+    try:
+        return reencode(upload, name)
+    finally:
+        upload.seek(0)
+
+
+def count_photos(uploads):
     uploads = [u for u in uploads if u]
     most = limits()["MAX_PHOTOS"]
     if len(uploads) > most:
@@ -61,4 +106,108 @@ def clean_photos(uploads):
             _("At most %(n)s photos per report or step; %(got)s were sent.") % {"n": most, "got": len(uploads)},
             code="photo_count",
         )
-    return [clean_photo(u) for u in uploads]
+    return uploads
+
+
+def clean_photos(uploads):
+    """Every photo checked and re-encoded now (the photos that are not a case's)."""
+    return [clean_photo(u) for u in count_photos(uploads)]
+
+
+def check_photos(uploads):
+    """The uploads, each checked from its header (`check_photo`), or a ValidationError; nothing is decoded."""
+    uploads = count_photos(uploads)
+    for upload in uploads:
+        check_photo(upload)
+    return uploads
+
+
+# --- re-encoding on the worker ---------------------------------------------------------------------------------
+def keep_for_processing(case, event, uploads):
+    """Within the caller's transaction: a pending photo of the case (and step) for each checked upload, its bytes
+    kept in PhotoUpload; the worker is asked to re-encode them once the transaction commits (a rolled-back report
+    leaves neither rows nor queued work). Returns the photos."""
+    from cases.models import CasePhoto, PhotoUpload
+
+    photos = []
+    for upload in uploads:
+        upload.seek(0)
+        data = upload.read()
+        upload.seek(0)
+        photo = CasePhoto.objects.create(case=case, event=event, status=CasePhoto.Status.PENDING)
+        PhotoUpload.objects.create(photo=photo, data=data)
+        photos.append(photo)
+    if photos:
+        ids = [p.pk for p in photos]
+        transaction.on_commit(lambda: enqueue(ids))
+    return photos
+
+
+def enqueue(ids):
+    """Send one task per photo; when the queue cannot be reached the photos stay pending and the worker's sweep
+    (cases.process_pending_photos) takes them up."""
+    from cases.tasks import process_photo
+
+    try:
+        # One try at the broker (no reconnecting for seconds): the report has been answered but for this.
+        with process_photo.app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+            for pk in ids:
+                process_photo.apply_async(args=[pk], retry=False, connection=connection)
+    except Exception as exc:  # the broker is down: the sweep takes the photos up later
+        log.warning("case photos %s not queued: %s", ids, exc)
+
+
+def process(pk):
+    """Re-encode one pending photo: the clean JPEG stored, the raw bytes deleted, the photo ready; or failed (raw
+    bytes deleted) when it cannot be decoded. Running it again (a retry, the sweep, a second worker) changes
+    nothing: only a pending photo is processed, under its row lock. Returns the photo's status, or None when the
+    photo is gone (its case was deleted)."""
+    from cases.models import CasePhoto, PhotoUpload
+
+    with transaction.atomic():
+        photo = CasePhoto.objects.select_for_update().filter(pk=pk).first()
+        if photo is None:
+            return None
+        if photo.status != CasePhoto.Status.PENDING:
+            PhotoUpload.objects.filter(photo_id=pk).delete()  # a photo done already keeps nothing raw
+            return photo.status
+        raw = PhotoUpload.objects.filter(photo_id=pk).values_list("data", flat=True).first()
+        try:
+            if raw is None:
+                raise unreadable("photo")
+            content = reencode(io.BytesIO(bytes(raw)))
+        except ValidationError as exc:
+            log.info("case photo %s could not be read: %s", pk, exc.messages[0])
+            photo.status = CasePhoto.Status.FAILED
+            photo.save(update_fields=["status"])
+        else:
+            photo.image.save(content.name, content, save=False)
+            written = photo.image.name
+            try:
+                photo.status = CasePhoto.Status.READY
+                photo.save(update_fields=["image", "width", "height", "status"])
+            except Exception:
+                photo.image.storage.delete(written)
+                raise
+        PhotoUpload.objects.filter(photo_id=pk).delete()
+    return photo.status
+
+
+def process_pending(older_than_s=300, limit=200):
+    """The photos still pending some minutes after their report (their message lost, or the worker stopped while
+    working on them): processed here. Returns how many."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import CasePhoto
+
+    since = timezone.now() - timedelta(seconds=older_than_s)
+    ids = list(
+        CasePhoto.objects.filter(status=CasePhoto.Status.PENDING, created_at__lt=since)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        process(pk)
+    return len(ids)

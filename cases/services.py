@@ -12,7 +12,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import CLOCK_STATES, Case, CaseEvent, CasePhoto, Category, State
+from cases.models import CLOCK_STATES, Case, CaseEvent, Category, State
 
 DUPLICATE_RADIUS_M = 50
 # An exact duplicate: the same reporter, the same category, within this distance and time of their last report.
@@ -65,10 +65,11 @@ def category_by_code(code):
 
 
 def submit(report):
-    """Create a case from a report: photos checked and re-encoded first, then one transaction
-    (case, its first step, its photos) so that a refusal leaves nothing behind."""
+    """Create a case from a report: photos checked from their headers first, then one transaction
+    (case, its first step, its photos pending for the worker's re-encoding: cases/photos.py) so that a refusal
+    leaves nothing behind."""
     from cases.intake import insert_with_first_step
-    from cases.photos import clean_photos
+    from cases.photos import check_photos, keep_for_processing
 
     case = Case(
         kind=report.kind,
@@ -92,7 +93,7 @@ def submit(report):
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        images = clean_photos(report.photos)
+        images = check_photos(report.photos)
     except ValidationError as exc:
         errors["photos"] = exc.messages
     if errors:
@@ -104,8 +105,7 @@ def submit(report):
     with transaction.atomic():
         # The case and its first step in one statement, their audit entries in one more (cases/intake.py).
         event = insert_with_first_step(case, CaseEvent(action="report", to_state=State.REPORTED, actor=case.reporter))
-        for image in images:
-            CasePhoto.objects.create(case=case, event=event, image=image)
+        keep_for_processing(case, event, images)
     return case
 
 
@@ -163,12 +163,12 @@ def replayed(report):
 
 def add_to(case, user, note, photos=()):
     """Someone reports an open case again instead of duplicating it: a note (and photos) on the case."""
-    from cases.photos import clean_photos
+    from cases.photos import check_photos, keep_for_processing
 
     note = (note or "").strip()
     if len(note) > 1000:
         raise ValidationError({"description": _("At most 1000 characters.")})
-    images = clean_photos(photos)
+    images = check_photos(photos)
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
         if not case.is_open:
@@ -182,8 +182,7 @@ def add_to(case, user, note, photos=()):
             actor=user if user and user.is_authenticated else None,
             note=note,
         )
-        for image in images:
-            CasePhoto.objects.create(case=case, event=event, image=image)
+        keep_for_processing(case, event, images)
     return case
 
 

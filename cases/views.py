@@ -437,7 +437,9 @@ def act(request, pk, action):
 
 def photo(request, pk):
     """A case photo, for people who may see the case."""
-    p = get_object_or_404(CasePhoto.objects.select_related("case"), pk=pk)
+    # Only a re-encoded photo is served: one still pending (its raw bytes, EXIF and all, wait for the worker) or
+    # failed has no file to send.
+    p = get_object_or_404(CasePhoto.objects.select_related("case"), pk=pk, status=CasePhoto.Status.READY)
     if not access.case_visible(request.user, p.case):
         raise Http404
     return FileResponse(p.image.open("rb"), content_type="image/jpeg")

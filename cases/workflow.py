@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from cases import signals
-from cases.models import Case, CaseEvent, CasePhoto, Notification, State
+from cases.models import Case, CaseEvent, Notification, State
 
 DISPATCHER, HANDLER, VERIFIER, REPORTER = "dispatcher", "handler", "verifier", "reporter"
 
@@ -211,7 +211,7 @@ def perform(
 
     `client_id`: the id a phone gave the step when it was made (maybe offline); a step sent again with the same id
     is not taken twice: the case is answered as it is."""
-    from cases.photos import clean_photos
+    from cases.photos import check_photos, keep_for_processing
 
     t = TRANSITIONS.get(action)
     if t is None:
@@ -224,7 +224,7 @@ def perform(
     if t.note_required and not note:
         raise TransitionError(_("“%(action)s” needs a note saying why.") % {"action": t.label}, "invalid")
     try:
-        images = clean_photos(photos)  # re-encoding happens before the row is locked
+        images = check_photos(photos)  # from their headers; the worker re-encodes them (cases/photos.py)
     except ValidationError as exc:
         raise TransitionError(exc.messages[0], "invalid")
     if t.photos_required and not images:
@@ -295,8 +295,7 @@ def perform(
             handler=handler.label if handler is not None else "",
             client_id=client_id,
         )
-        for image in images:
-            CasePhoto.objects.create(case=case, event=event, image=image)
+        keep_for_processing(case, event, images)
         notify(case, event, user)
         if action == "verify" and case.category.auto_close:
             case = close_verified(case, now)

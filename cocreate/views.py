@@ -357,9 +357,13 @@ def campaign_detail(request, pk):
     findings = list(
         policy.scope(request.user, "view", campaign.findings.all())
         .select_related("case", "case__category", "case__cell")
-        .prefetch_related(Prefetch("case__photos", queryset=CasePhoto.objects.select_related("event").order_by("id")))[
-            :200
-        ]
+        .prefetch_related(
+            Prefetch(
+                "case__photos",
+                # Re-encoded photos only: one the worker has not processed yet (or could not read) is not shown.
+                queryset=CasePhoto.objects.filter(status=CasePhoto.Status.READY).select_related("event").order_by("id"),
+            )
+        )[:200]
     )
     for f in findings:
         photos = list(f.case.photos.all())

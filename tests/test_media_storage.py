@@ -128,10 +128,13 @@ def test_imagery_converts_tiles_and_measures_coverage_through_the_storage(db, cl
 
 
 def test_case_photos_are_stored_and_served_through_the_storage(db, client, django_user_model, remote_media):
+    from cases.photos import process_pending
     from cases.tests.factories import jpeg, place, report
 
     place(django_user_model)
     case = report(photos=[jpeg(size=(800, 600))])
+    assert stored(remote_media) == []  # the raw photo waits in the database for the worker
+    process_pending(older_than_s=0)  # the worker's re-encoding writes through the storage
     photo = case.photos.get()
     assert stored(remote_media) == [photo.image.name]
     assert (photo.width, photo.height) == (800, 600)

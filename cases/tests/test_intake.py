@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from cases.models import Case, CaseEvent, CasePhoto
+from cases.photos import process_pending
 from cases.tests.factories import jpeg, place, report
 from grids.tests.factories import point
 
@@ -61,6 +62,7 @@ def test_photos_are_sniffed_by_content_and_stored_without_exif(scene):
     with Image.open(io.BytesIO(jpeg(gps=True).read())) as original:
         assert original.getexif().get(0x8825)  # the test photo really carries a GPS block
     case = report(photos=[src])
+    process_pending(older_than_s=0)  # what the worker does once the report commits (cases/photos.py)
     photo = case.photos.get()
     with Image.open(photo.image.path) as stored:
         assert stored.format == "JPEG"

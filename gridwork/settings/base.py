@@ -313,6 +313,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "case-event-partitions": {"task": "cases.ensure_event_partitions", "schedule": 6 * 3600},
     "dashboard-summaries": {"task": "cogov.refresh_summaries", "schedule": 30},
+    # Case photos still pending 5 minutes after their report (their message lost): re-encoded (cases/photos.py).
+    "case-photos-pending": {"task": "cases.process_pending_photos", "schedule": 300},
 }
 LAYERS = {
     "MAX_UPLOAD_MB": int(env("GRIDWORK_MAX_UPLOAD_MB", "200")),
@@ -352,7 +354,7 @@ AUDITED_MODELS = [
     "cocreate.Decision",
     "cocreate.Task",
 ]
-AUDIT_EXCLUDE = []
+AUDIT_EXCLUDE = ["cases.PhotoUpload"]  # a photo's raw bytes while the worker re-encodes it (its CasePhoto is audited)
 AUDITLOG_MASK_CALLABLE = "common.masking.mask_any"
 AUDITLOG_STORE_JSON_CHANGES = True
 
