@@ -1,10 +1,11 @@
 """Cases (事件): a problem, request for help or good deed at a place, carried from report to closure."""
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases.compiled import Compiled
 from common.geometry import validate_geometry
 from common.masking import Masked, mask_name, mask_phone
 from common.models import CodeManager, Localised, TimeStampedModel  # Localised: named by migrations
@@ -329,28 +331,33 @@ class Case(Masked, Placed, TimeStampedModel):
 
     def place(self):
         """Community, grid cell and the cell's primary grid worker (`placed_worker_id`) from the point, in one query
-        that reads no cell outline; a point in no cell is placed in its community (Placed.place)."""
-        from grids.models import GridAssignment, GridCell
-
-        primary = (
-            GridAssignment.objects.active_on(timezone.localdate())
-            .filter(cell=models.OuterRef("pk"))
-            .primary_first()
-            .values("worker_id")[:1]
-        )
-        row = (
-            GridCell.objects.filter(boundary__covers=self.location)
-            .order_by("id")
-            .annotate(primary=models.Subquery(primary))
-            .values_list("id", "community_id", "primary")
-            .first()
-        )
+        that reads no cell outline (compiled once per process: cases/compiled.py); a point in no cell is placed in
+        its community (Placed.place)."""
+        rows = _CELL_AND_WORKER.rows(point=self.location, day=timezone.localdate())
+        row = rows[0] if rows else None
         if row is None:
             self.placed_worker_id = None
             super().place()
             return
         self.cell_id, self.community_id, self.placed_worker_id = row
 
+
+def _cell_and_worker(point, day):
+    """The cell covering `point` (the lowest id on a shared edge), its community and its primary worker on `day`."""
+    from grids.models import GridAssignment, GridCell
+
+    primary = (
+        GridAssignment.objects.active_on(day).filter(cell=models.OuterRef("pk")).primary_first().values("worker_id")[:1]
+    )
+    return (
+        GridCell.objects.filter(boundary__covers=point)
+        .order_by("id")
+        .annotate(primary=models.Subquery(primary))
+        .values_list("id", "community_id", "primary")[:1]
+    )
+
+
+_CELL_AND_WORKER = Compiled(_cell_and_worker, point=Point(-179.5, -89.5, srid=4326), day=date(1900, 1, 2))
 
 
 class CaseEventQuerySet(models.QuerySet):

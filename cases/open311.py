@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from cases import services
+from cases.compiled import Compiled
 from cases.models import OPEN_STATES, Case, CaseEvent, Category, Open311Client, State
 from common.errors import error_items
 from common.params import ParamError, check_range, parse_datetime, parse_id, parse_lonlat, raw
@@ -149,14 +150,23 @@ def request_view(request, pk, fmt):
     return render([request_row(case)], fmt, "service_requests", "request")
 
 
+def _client_name(api_key):
+    return Open311Client.objects.filter(api_key=api_key, active=True).values_list("name")[:1]
+
+
+# The partner's name by its key; compiled once per process (cases/compiled.py).
+_CLIENT_NAME = Compiled(_client_name, api_key="\x00api_key")
+
+
 def create_request(request, fmt):
     p = request.POST
-    for name in ("description", "first_name", "last_name", "phone", "address_string"):
+    for name in ("api_key", "service_code", "description", "first_name", "last_name", "phone", "address_string"):
         if "\x00" in p.get(name, ""):
             raise ParamError(name, _("%(name)s holds control characters.") % {"name": name})
-    client = Open311Client.objects.filter(api_key=raw(p, "api_key") or "", active=True).first()
-    if client is None:
+    found = _CLIENT_NAME.rows(api_key=raw(p, "api_key") or "")
+    if not found:
         return error(fmt, 403, _("A valid api_key is required to submit a request."))
+    ((client_name,),) = found
     code = raw(p, "service_code") or ""
     category = services.active_category(code)
     if category is None:
@@ -173,11 +183,11 @@ def create_request(request, fmt):
                 category=category,
                 description=p.get("description", ""),
                 location=Point(lon, lat, srid=4326),
-                contact_name=name[:50] or client.name[:50],
+                contact_name=name[:50] or client_name[:50],
                 contact_phone=p.get("phone", ""),
                 address=p.get("address_string", "")[:200],
                 photos=request.FILES.getlist("media"),
-                source=f"open311:{client.name}"[:40],
+                source=f"open311:{client_name}"[:40],
             )
         )
     except ValidationError as exc:

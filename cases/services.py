@@ -12,6 +12,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.compiled import Compiled
 from cases.models import CLOCK_STATES, Case, CaseEvent, Category, State
 
 DUPLICATE_RADIUS_M = 50
@@ -51,10 +52,19 @@ class Report:
     client_id: object = None  # the id the reporter's phone gave the report (a retry answers the same case)
 
 
+def _active_category(code):
+    return Category.objects.filter(code=code, active=True).select_related("family").order_by("code")[:1]
+
+
+_ACTIVE_CATEGORY = Compiled(_active_category, code="\x00code")
+
+
 def active_category(code):
     """The active category of `code` (its family loaded), or None. Read on every report, not kept per process: a
-    category added, deactivated or deleted in another worker process holds at once (one indexed lookup)."""
-    return Category.objects.filter(code=str(code or "").strip(), active=True).select_related("family").first()
+    category added, deactivated or deleted in another worker process holds at once (one indexed lookup, its SQL
+    compiled once per process: cases/compiled.py)."""
+    found = _ACTIVE_CATEGORY.instances(code=str(code or "").strip())
+    return found[0] if found else None
 
 
 def category_by_code(code):
