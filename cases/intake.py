@@ -28,35 +28,71 @@ def hold_back_own_entries(sender, instance, **kwargs):
     return False if id(instance) in _written_here.get() else None
 
 
-def _insert_sql(obj, using):
-    """INSERT … VALUES (…) of `obj`'s concrete fields but its key (and the step's case), and its parameters."""
-    opts = obj._meta
-    fields = [f for f in opts.local_concrete_fields if f is not opts.pk and not getattr(f, "generated", False)]
-    if isinstance(obj, CaseEvent):
-        fields = [f for f in fields if f.name != "case"]
+def _fields(model, *leave_out):
+    """The concrete fields an INSERT of `model` writes: all but its key (and `leave_out`)."""
+    opts = model._meta
+    return [
+        f
+        for f in opts.local_concrete_fields
+        if f is not opts.pk and not getattr(f, "generated", False) and f.name not in leave_out
+    ]
+
+
+def _values(obj, fields, connection):
+    """(placeholders, parameters) of `obj`'s values as SQLInsertCompiler writes them: each field's pre-save work
+    (timestamps), its database value and its placeholder (a geometry in another SRID is transformed in SQL); None
+    when a value is an expression, which only the compiler resolves."""
+    placeholders, params = [], []
+    for field in fields:
+        value = field.pre_save(obj, True)
+        if hasattr(value, "resolve_expression"):
+            return None
+        value = field.get_db_prep_save(value, connection)
+        get_placeholder = getattr(field, "get_placeholder", None)
+        placeholders.append("%s" if get_placeholder is None else get_placeholder(value, None, connection))
+        params.append(value)
+    return tuple(placeholders), params
+
+
+def _compiled_values(obj, fields, using):
+    """_values through the compiler, for values that are expressions."""
     query = InsertQuery(type(obj))
     query.insert_values(fields, [obj], raw=False)
     ((sql, params),) = query.get_compiler(using=using).as_sql()
-    return sql, list(params)
+    values = sql.split(" VALUES (", 1)[1]
+    assert values.endswith(")")
+    return (values[:-1],), list(params)
+
+
+# SQL statements built once per process: (what, database, placeholders) → SQL
+_SQL = {}
 
 
 def insert_with_first_step(case, event):
     """Insert `case` and `event` (its first step) with one statement; both come back saved (pk set)."""
     using = router.db_for_write(Case)
+    connection = connections[using]
+    case_fields, event_fields = _fields(Case), _fields(CaseEvent, "case")
     pre_save.send(sender=Case, instance=case, raw=False, using=using, update_fields=None)
-    case_sql, case_params = _insert_sql(case, using)  # the fields' pre_save sets created_at / updated_at here
+    # the fields' pre_save sets created_at / updated_at here
+    case_values = _values(case, case_fields, connection) or _compiled_values(case, case_fields, using)
     event.at = case.created_at  # the first step is taken when the case is made
     pre_save.send(sender=CaseEvent, instance=event, raw=False, using=using, update_fields=None)
-    event_sql, event_params = _insert_sql(event, using)
-    head, values = event_sql.split(" VALUES (", 1)
-    table, columns = head.split(" (", 1)
-    assert values.endswith(")") and table.startswith("INSERT INTO")
-    sql = (
-        f'WITH new_case AS ({case_sql} RETURNING "id") '
-        f'{table} ("case_id", {columns} SELECT new_case."id", {values[:-1]} FROM new_case RETURNING "id", "case_id"'
-    )
-    with connections[using].cursor() as cur:
-        cur.execute(sql, case_params + event_params)
+    event_values = _values(event, event_fields, connection) or _compiled_values(event, event_fields, using)
+    key = ("case and first step", using, case_values[0], event_values[0])
+    sql = _SQL.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        sql = _SQL[key] = (
+            f"WITH new_case AS (INSERT INTO {qn(Case._meta.db_table)} ({', '.join(qn(f.column) for f in case_fields)})"
+            f" VALUES ({', '.join(case_values[0])}) RETURNING {qn(Case._meta.pk.column)}) "
+            f"INSERT INTO {qn(CaseEvent._meta.db_table)} ({qn(CaseEvent.case.field.column)}, "
+            f"{', '.join(qn(f.column) for f in event_fields)}) "
+            f"SELECT new_case.{qn(Case._meta.pk.column)}, {', '.join(event_values[0])} FROM new_case "
+            f"RETURNING {qn(CaseEvent._meta.pk.column)}, {qn(CaseEvent.case.field.column)}"
+        )
+    with connection.cursor() as cur:
+        cur.execute(sql, case_values[1] + event_values[1])
         event.pk, case.pk = cur.fetchone()
     for obj in (case, event):
         obj._state.adding, obj._state.db = False, using
@@ -113,4 +149,29 @@ def audit_created(using, *objs):
         pre_save.send(sender=LogEntry, instance=entry, raw=False, using=using, update_fields=None)
         entries.append(entry)
     if entries:
-        LogEntry.objects.using(using).bulk_create(entries)
+        insert_rows(using, entries)
+
+
+def insert_rows(using, objs):
+    """Insert `objs` (new records of one model, keys left to the database) with one INSERT … VALUES (…), (…): the
+    values bulk_create would write, without its compiling on every call or its array parameters (UNNEST), which
+    cost more than the two rows of an intake's audit. Nothing is read back."""
+    model = type(objs[0])
+    connection = connections[using]
+    fields = _fields(model)
+    rows = [_values(obj, fields, connection) for obj in objs]
+    if any(row is None for row in rows):
+        model._base_manager.using(using).bulk_create(objs)  # values that only the compiler resolves
+        return
+    key = (model, using, tuple(placeholders for placeholders, _params in rows))
+    sql = _SQL.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        values = ", ".join(f"({', '.join(placeholders)})" for placeholders, _params in rows)
+        sql = _SQL[key] = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES {values}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param for _placeholders, params in rows for param in params])
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, using
