@@ -48,19 +48,44 @@ POSTS = """(since) => performance.getEntriesByType('resource')
   .filter((e) => e.name.includes('/field/api/report/') && e.startTime >= since)
   .map((e) => e.responseEnd - e.startTime)"""
 PAINT_TIMES = """() => Object.fromEntries(performance.getEntriesByType('paint').map((e) => [e.name, e.startTime]))"""
+# What the page and its queue were doing when a wait ran out (said in the error, with the page's last events).
+STALLED = """async () => {
+  const out = { at: Date.now(), onLine: navigator.onLine, visibility: document.visibilityState,
+                controlled: !!(navigator.serviceWorker && navigator.serviceWorker.controller),
+                loaded: document.body && document.body.dataset.loaded,
+                count: (document.getElementById('queue-count') || { dataset: {} }).dataset.count,
+                paints: performance.getEntriesByType('paint').map((e) => e.name) };
+  try {
+    out.queue = window.gridworkField && window.gridworkField.state ? window.gridworkField.state() : null;
+    const db = await idb.openDB('gridwork-field', 1);
+    out.items = (await db.getAll('queue')).map((i) => ({ id: i.id.slice(0, 8), attempts: i.attempts,
+                                                        dueInMs: i.nextAt ? i.nextAt - Date.now() : 0 }));
+    out.done = (await db.getAll('done')).length;
+  } catch (e) { out.error = String(e); }
+  return out;
+}"""
 
 
 def worker_session(run):
-    """A grid worker of the benchmark city (a different one per run, so that a run's reports are never taken for
-    duplicates of the previous run's), signed in: (user, session key)."""
+    """A grid worker of the benchmark city who has reported nothing in the last minutes (a different one per run,
+    also from one invocation of the benchmark to the next, so that a run's reports are never taken for duplicates
+    of an earlier run's: the same reporter, category and place within minutes), signed in: (user, session key)."""
+    from datetime import timedelta
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils import timezone
+
+    from cases.services import EXACT_DUPLICATE_MINUTES
 
     GridAssignment = apps.get_model("grids.GridAssignment")
+    Case = apps.get_model("cases.Case")
     held = GridAssignment.objects.filter(end__isnull=True).select_related("worker").order_by("id")
-    user = held[run % held.count()].worker
+    since = timezone.now() - timedelta(minutes=EXACT_DUPLICATE_MINUTES + 1)
+    recent = Case.objects.filter(created_at__gte=since, reporter__isnull=False).values("reporter")
+    fresh = held.exclude(worker__in=recent)
+    user = (fresh.first() or held[run % held.count()]).worker
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
@@ -135,6 +160,42 @@ class FieldWorkspace(Benchmark):
         except Exception as exc:  # reported by run() in the harness's thread
             out["error"] = exc
 
+    @staticmethod
+    def _watch(page):
+        """The page's console, errors and requests, timed from now: a list of lines, for the report of a stall."""
+        t0 = time.monotonic()
+        events = []
+
+        def note(text):
+            events.append(f"{time.monotonic() - t0:8.2f} s {text}")
+
+        page.on("console", lambda m: note(f"console {m.type}: {m.text}"))
+        page.on("pageerror", lambda e: note(f"page error: {e}"))
+        page.on("request", lambda r: note(f"request {r.method} {r.url}"))
+        page.on("requestfinished", lambda r: note(f"finished {r.method} {r.url}"))
+        page.on("requestfailed", lambda r: note(f"failed {r.method} {r.url}: {r.failure}"))
+        page.on("response", lambda r: note(f"response {r.status} {r.request.method} {r.url}"))
+        page.context.on("serviceworker", lambda w: note(f"service worker {w.url}"))
+        return events
+
+    @staticmethod
+    def _wait(page, events, what, expression, **kwargs):
+        """page.wait_for_function, and when it runs out: what the page and its queue were doing, and its last
+        events, in the error."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            page.wait_for_function(expression, timeout=WAIT_MS, **kwargs)
+        except PlaywrightTimeout as exc:
+            try:
+                state = page.evaluate(STALLED)
+            except Exception as inner:  # noqa: BLE001 - the page may be gone; the events still tell
+                state = f"(not readable: {inner})"
+            last = "\n".join(events[-80:])
+            raise RuntimeError(
+                f"{what}: not within {WAIT_MS / 1000:.0f} s; page: {state}; last events:\n{last}"
+            ) from exc
+
     def _context(self, browser, session):
         from django.conf import settings
 
@@ -149,23 +210,31 @@ class FieldWorkspace(Benchmark):
     def _sync(self, browser, session, reports):
         context = self._context(browser, session)
         page = context.new_page()
+        events = self._watch(page)
         try:
             page.goto(self.server.base + reverse("field:workspace"), timeout=WAIT_MS)
-            page.wait_for_function(
-                "() => document.body.dataset.loaded === '1' && window.gridworkField", timeout=WAIT_MS
+            self._wait(
+                page, events, "workspace loaded", "() => document.body.dataset.loaded === '1' && window.gridworkField"
             )
             context.set_offline(True)
-            page.wait_for_function("() => !navigator.onLine", timeout=WAIT_MS)
+            self._wait(page, events, "offline", "() => !navigator.onLine")
             page.evaluate(QUEUE, [reports, self.places])
-            page.wait_for_function(
-                f"() => document.getElementById('queue-count').dataset.count === '{len(reports)}'", timeout=WAIT_MS
+            self._wait(
+                page,
+                events,
+                "queue filled",
+                f"() => document.getElementById('queue-count').dataset.count === '{len(reports)}'",
             )
             page.evaluate("() => performance.setResourceTimingBufferSize(100000)")  # every request is kept
             since = page.evaluate("() => performance.now()")
             started = time.perf_counter()
             context.set_offline(False)
-            page.wait_for_function(
-                "() => document.getElementById('queue-count').dataset.count === '0'", timeout=WAIT_MS, polling=50
+            self._wait(
+                page,
+                events,
+                "queue emptied after reconnecting",
+                "() => document.getElementById('queue-count').dataset.count === '0'",
+                polling=50,
             )
             took = time.perf_counter() - started
             refused = page.locator("#outbox li.refused").count()
@@ -177,13 +246,14 @@ class FieldWorkspace(Benchmark):
     def _paint(self, browser, session, path):
         context = self._context(browser, session)
         page = context.new_page()
+        events = self._watch(page)
         try:
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
             cdp.send("Network.emulateNetworkConditions", SLOW_3G)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
             page.goto(self.server.base + path, wait_until="commit", timeout=WAIT_MS)
-            page.wait_for_function(PAINTED, timeout=WAIT_MS, polling=100)
+            self._wait(page, events, f"first paint of {path}", PAINTED, polling=100)
             times = page.evaluate(PAINT_TIMES)
         finally:
             context.close()

@@ -8,7 +8,8 @@
  * Each item carries the account that queued it (the user's id, null when signed out): it is sent only while the page
  * belongs to that same account (on a shared phone another account's items wait, shown as such). A 5xx, a 429 or a
  * network error puts the item back with a growing delay (10 s, 20 s, 40 s … up to 10 minutes) without holding the
- * items behind it; any other 4xx is the server's answer: the item leaves the queue, kept in "done" with the message. */
+ * items behind it; after a network error the delay ends when the network comes back (the `online` event); any other
+ * 4xx is the server's answer: the item leaves the queue, kept in "done" with the message. */
 (function () {
   "use strict";
 
@@ -113,6 +114,7 @@
 
     var flushing = false;
     var flushAgain = false;
+    var sending = 0; // requests on their way
 
     function flush() {
       if (flushing) { flushAgain = true; return Promise.resolve(); }
@@ -124,21 +126,24 @@
             items.sort(function (a, b) { return a.created - b.created; });
             var now = Date.now();
             items = items.filter(function (item) { return mine(item) && !(item.nextAt > now); });
-            function later(item) {
+            // network: the send met a network error (or its time ran out), not an answer of the server.
+            function later(item, network) {
               item.attempts = (item.attempts || 0) + 1;
               item.nextAt = Date.now() + Math.min(RETRY_MS * Math.pow(2, item.attempts - 1), RETRY_MAX_MS);
+              item.networkError = !!network;
               return db.put("queue", item).then(function () { return "next"; });
             }
             function send(item) {
               var abort = typeof AbortController === "function" ? new AbortController() : null;
               var timer = abort ? setTimeout(function () { abort.abort(); }, SEND_TIMEOUT_MS) : null;
+              sending++;
               return fetch(item.url, {
                 method: "POST",
                 body: formOf(item),
                 credentials: "same-origin",
                 headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
                 signal: abort ? abort.signal : undefined,
-              }).finally(function () { clearTimeout(timer); }).then(
+              }).finally(function () { clearTimeout(timer); sending--; }).then(
                 function (r) {
                   return r.json().catch(function () { return null; }).then(function (body) {
                     if (r.status >= 500 || r.status === 429) return later(item);
@@ -164,7 +169,7 @@
                     return tx.done.then(count).then(onProgress);
                   });
                 },
-                function () { return navigator.onLine ? later(item) : "stop"; } // no network: it waits
+                function () { return navigator.onLine ? later(item, true) : "stop"; } // no network: it waits
               );
             }
             // Up to SEND_LANES items are on their way at once (one by one, the sync is the sum of every round
@@ -204,12 +209,35 @@
         });
     }
 
-    // Sent when the network comes back, and every 15 s while there is one (items put back after an error are due
-    // again by then); a page also calls flush() once it is open.
-    window.addEventListener("online", function () { flush(); });
+    /* The network is back: what was put back after a network error is due now, not after its delay (a dropped
+     * network often fails a send before the phone notices it is offline, and the delay grows to 10 minutes); what
+     * the server asked to wait (5xx, 429) keeps its delay. Then everything due is sent. */
+    function networkBack() {
+      return dbp
+        .then(function (db) {
+          return db.getAll("queue").then(function (items) {
+            var now = Date.now();
+            return Promise.all(items.filter(function (item) { return item.networkError && item.nextAt > now; }).map(function (item) {
+              item.nextAt = now;
+              return db.put("queue", item);
+            }));
+          });
+        })
+        .catch(function () { return null; })
+        .then(function () { return flush(); });
+    }
+
+    // Sent when the network comes back, and every 15 s while there is one (items put back after a server error are
+    // due again by then); a page also calls flush() once it is open.
+    window.addEventListener("online", networkBack);
     setInterval(function () { if (navigator.onLine) flush(); }, 15000);
 
-    return { db: dbp, enqueue: enqueue, flush: flush, lists: lists, count: count, mine: mine };
+    /* What the queue is doing, for a look from outside (the benchmark's report when a wait stalls). */
+    function state() {
+      return { flushing: flushing, flushAgain: flushAgain, sending: sending, onLine: navigator.onLine };
+    }
+
+    return { db: dbp, enqueue: enqueue, flush: flush, lists: lists, count: count, mine: mine, state: state };
   }
 
   /* The same-origin script, style, manifest and icon URLs of a document. */

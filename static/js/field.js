@@ -604,7 +604,7 @@
   });
 
   // The queue, for scripted use (the benchmark queues many reports the way the report button does).
-  window.gridworkField = { enqueue: enqueue };
+  window.gridworkField = { enqueue: enqueue, state: queue.state };
 
   renderCategories();
   showNet();
