@@ -10,11 +10,7 @@ tiles need the session), goes through the full stack.
 
 import re
 
-from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler
-from django.middleware.security import SecurityMiddleware
-
-from gridwork.replica import ReplicaMiddleware
+from gridwork.lean import LeanHandler, with_lean_paths
 from layers.tiles import tile_layers
 
 # The route of layers/tile_urls.py under "tiles/" (gridwork/urls.py); tests check both agree.
@@ -32,25 +28,17 @@ def is_lean(environ):
     return layer is not None and layer.public
 
 
-class TileHandler(WSGIHandler):
+TILE_MIDDLEWARE = ("django.middleware.security.SecurityMiddleware", "gridwork.replica.ReplicaMiddleware")
+
+
+class TileHandler(LeanHandler):
     """Django's WSGI handler with the middlewares a public tile needs, in the order settings.MIDDLEWARE has them."""
 
-    def load_middleware(self, is_async=False):
-        self._template_response_middleware = []
-        replica = ReplicaMiddleware(convert_exception_to_response(self._get_response))
-        self._view_middleware = [replica.process_view]
-        self._exception_middleware = [replica.process_exception]
-        self._middleware_chain = convert_exception_to_response(
-            SecurityMiddleware(convert_exception_to_response(replica))
-        )
+    def __init__(self):
+        super().__init__(TILE_MIDDLEWARE.__contains__)
 
 
 def with_lean_tiles(application):
     """The WSGI application that answers public tiles through TileHandler and everything else through
     `application`."""
-    lean = TileHandler()
-
-    def dispatch(environ, start_response):
-        return (lean if is_lean(environ) else application)(environ, start_response)
-
-    return dispatch
+    return with_lean_paths(application, (is_lean, TileHandler()))
