@@ -90,10 +90,15 @@ class Context:
             self.log(text)
 
     def server(self):
-        """A gunicorn serving the project on the benchmark database (started on first use)."""
+        """A gunicorn serving the project on the benchmark database (started on first use), with the static files
+        collected from the sources first: the server (WhiteNoise) reads their sizes once, when it starts, so a file
+        collected later is served cut to its old size (a page's script ending mid-statement)."""
         if self._server is None:
+            from django.core.management import call_command
+
             from bench.server import Gunicorn
 
+            call_command("collectstatic", interactive=False, verbosity=0)
             self._server = Gunicorn(self.database_url)
             self._server.start()
         return self._server

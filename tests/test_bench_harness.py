@@ -77,7 +77,7 @@ def test_harness_writes_a_results_table_with_positive_figures_and_ratios(tmp_pat
             # the bare ST_AsMVT reference serves the same features as the project's tiles
             assert bench["notes"]["tiles_compared"] > 0 and bench["notes"]["tiles_that_differ"] == []
     for bench in saved["benchmarks"]:
-        assert bench["status"] in ("ok", "skipped"), bench
+        assert bench["status"] in ("ok", "skipped"), (bench["id"], bench.get("reason"))
         if bench["status"] == "skipped":
             assert bench["reason"]
             continue

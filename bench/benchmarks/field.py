@@ -127,11 +127,10 @@ class FieldWorkspace(Benchmark):
         return browser_missing()
 
     def setup(self, ctx):
-        # The server (DEBUG off) serves the collected static files: collect them from the sources first, so that the
-        # page measured is the current one.
+        # The server (DEBUG off) serves the collected static files: ctx.server() collects them from the sources
+        # before it starts (collected after, a changed script was served cut to its old size and the page stalled).
         from django.core.management import call_command
 
-        call_command("collectstatic", interactive=False, verbosity=0)
         # The role groups, as every installation has them (./dev runs setup_roles): without them each request of
         # the sync expanded every role's permissions from the role specs (7 queries and ~800 permission rows read
         # per request, two thirds of its time), which measured a set-up no deployment has.
