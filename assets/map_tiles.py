@@ -15,7 +15,6 @@ committed. direct_cluster_sql groups the facilities themselves, as the kept clus
 Details (name, hours, condition …) come on demand from /api/v1/assets/<id>/popup/ when a facility is clicked.
 """
 
-from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Polygon
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -38,12 +37,21 @@ def public_assets():
 
 
 def public_extent():
-    """[west, south, east, north] of every public facility (null when there is none): where the map opens without
-    ?bbox=."""
+    """[west, south, east, north] of every public facility's anchor (null when there is none): where the map opens
+    without ?bbox=. Read from the kept members' coordinate indexes (assets/map_clusters.py): four index ends, however
+    many facilities there are."""
+    from django.db import connections
+
+    from assets.map_clusters import MEMBER_TABLE
     from assets.models import Asset
 
-    box = Asset.objects.public().aggregate(box=Extent("anchor"))["box"]
-    return [round(v, 6) for v in box] if box else None
+    ends = ", ".join(
+        f"(SELECT {f}({c}) FROM {MEMBER_TABLE})" for f, c in (("min", "x"), ("min", "y"), ("max", "x"), ("max", "y"))
+    )
+    with connections[Asset.objects.public().db].cursor() as cur:
+        cur.execute(f"SELECT {ends}")
+        box = cur.fetchone()
+    return [round(v, 6) for v in box] if box[0] is not None else None
 
 
 def _box(west, south, east, north):

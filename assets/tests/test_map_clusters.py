@@ -219,3 +219,23 @@ def test_a_new_day_takes_adoptions_that_began_or_ended_since(types, town, django
         assert cur.fetchone() == (1, 1)  # then: `ended` adopted, `begins` still open
     assert compare_everywhere() > 0  # the first tile of today moves them to today
     assert map_clusters.kept_day() == today
+
+
+def test_the_extent_of_the_public_facilities_is_read_from_the_kept_members(types, town):
+    from django.contrib.gis.db.models import Extent
+
+    from assets.map_tiles import public_extent
+
+    assert public_extent() is None
+    make_asset(types, "0304", 100, 100)
+    far = make_asset(types, "0601", 900, 700)  # a camera: not public, not in the extent
+    last = make_asset(types, "0301", 400, 300)
+    box = Asset.objects.public().aggregate(box=Extent("anchor"))["box"]
+    assert public_extent() == [round(v, 6) for v in box]
+    assert public_extent()[2] < far.anchor.x and public_extent()[3] < far.anchor.y
+    Asset.objects.filter(pk=last.pk).update(anchor=Point(114.35, 30.6, srid=4326))  # moved by a queryset update
+    box = Asset.objects.public().aggregate(box=Extent("anchor"))["box"]
+    assert public_extent() == [round(v, 6) for v in box]
+    Asset.objects.filter(pk=last.pk).delete()
+    box = Asset.objects.public().aggregate(box=Extent("anchor"))["box"]
+    assert public_extent() == [round(v, 6) for v in box]
