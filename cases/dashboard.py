@@ -120,12 +120,13 @@ def dashboard_figures(households, cells, start, end, summaries=False, now=None, 
 
 def section(scope, period, radius_m):
     """The cases section of the managers' dashboard (registered in CasesConfig.ready through common.dashboard): from
-    the kept summary when the dashboard brought the summaries up to date (`scope.summaries`), else from the cases."""
+    the kept summary when the dashboard brought the summaries up to date (`scope.summaries`) and the cases' own is
+    not left to the worker (`scope.stale`), else from the cases."""
     return dashboard_figures(
         scope.households,
         scope.cells,
         period.start,
         period.end,
-        summaries=getattr(scope, "summaries", False),
+        summaries=getattr(scope, "summaries", False) and "cases" not in getattr(scope, "stale", ()),
         unit=(scope.level, scope.obj.pk),
     )

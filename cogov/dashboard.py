@@ -266,7 +266,7 @@ def _reading(scope):
     """Sets scope.summaries (the kept summaries brought up to date, or the records) for the work inside."""
     from django.db import connection, transaction
 
-    scope.summaries = use_summaries()
+    scope.summaries = use_summaries(scope)
     if scope.summaries:
         yield
         return
@@ -326,20 +326,31 @@ DIRECT_WORK_MEM = "64MB"
 SUMMARY_LAZY_LIMIT = 5000  # stale entries recomputed before a view; a larger backlog goes to the worker
 
 
-def use_summaries():
+# Summaries only one section reads: a backlog there (the cases' queue under heavy intake) sends that section to the
+# records and leaves the others on their kept figures (1M households and their service areas at a district).
+LAG_ALONE = ("cases",)
+
+
+def use_summaries(scope=None):
     """Bring the kept summaries up to date before a view when the backlog is small (True: read them); else leave
-    the backlog to the worker and compute this view from the records (False), so the figures stay exact."""
+    the backlog to the worker and compute this view from the records (False), so the figures stay exact. A backlog
+    of a summary in LAG_ALONE only is named in `scope.stale` (its section computes from the records) and the view
+    still reads the others (True)."""
     from common import dashboard as registry
 
-    if registry.refresh_summaries(limit=SUMMARY_LAZY_LIMIT):
+    stale = registry.refresh_within(SUMMARY_LAZY_LIMIT, apart=LAG_ALONE)
+    if scope is not None:
+        scope.stale = stale
+    if not stale:
         return True
+    fresh = stale <= set(LAG_ALONE)
     from cogov.tasks import refresh_summaries
 
     try:
         refresh_summaries.apply_async(retry=False)
     except Exception:  # the queue is down: the next view tries again
         pass
-    return False
+    return fresh
 
 
 def children(scope, period):

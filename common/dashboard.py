@@ -107,6 +107,21 @@ def refresh_summaries(limit=None):
     return True
 
 
+def refresh_within(limit, apart=()):
+    """Like refresh_summaries(limit), except that the summaries named in `apart` (read by one section only) may lag
+    alone: the others are brought up to date when their backlogs are small. Returns the keys of the summaries left
+    behind (empty: every summary is up to date); when one outside `apart` is over the limit, none is refreshed and
+    every key is returned."""
+    waiting = [(s, s.pending()) for s in summaries()]
+    over = {s.key for s, n in waiting if n > limit}
+    if over - set(apart):
+        return {s.key for s, _n in waiting}
+    for summary, n in waiting:
+        if n and summary.key not in over:
+            summary.refresh()
+    return over
+
+
 def rebuild_summaries():
     """Every summary from scratch: after writes that bypassed the triggers (a restore, a generated city)."""
     for summary in summaries():

@@ -358,3 +358,32 @@ def test_stored_distances_are_the_nearest_sanitation_point_of_each_type():
     _edit(rng, Period(today - timedelta(days=29), today))
     assert registry.refresh_summaries(limit=None)
     _assert_same_distances(types)
+
+
+def test_a_backlog_of_the_cases_alone_leaves_the_other_sections_on_their_summaries(monkeypatch):
+    """Heavy intake leaves the cases' queue over the limit: the view still reads the households and assets from their
+    kept summaries (brought up to date, their backlogs being small), computes the cases section from the cases, and
+    asks the worker for the rest; the figures are those of the direct computation."""
+    from gridwork.celery import app
+
+    generate.build("tiny", seed=4)
+    assert registry.refresh_summaries(limit=None)
+    today = timezone.localdate()
+    period = Period(today - timedelta(days=200), today)
+    closing = list(Case.objects.exclude(state="closed").order_by("id").values_list("pk", flat=True)[:20])
+    Case.objects.filter(pk__in=closing).update(state="closed", closed_at=timezone.now())  # 20 queued entries
+    home = Household.objects.order_by("id").first()
+    Household.objects.filter(pk=home.pk).update(toilet="none")  # one queued household
+    monkeypatch.setattr(dashboard, "SUMMARY_LAZY_LIMIT", 5)
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    scope = Scope("district", District.objects.get())
+    with translation.override("en"):
+        figures, _children, _at = dashboard.cached(scope, period, 200, "en")
+    assert scope.summaries is True and scope.stale == {"cases"}
+    direct = Scope("district", scope.obj)
+    assert figures.households == dashboard._household_figures(dashboard.household_totals(direct))
+    cases = next(s for s in figures.extra if str(s["title"]) == "Cases")
+    reported = {str(row[0]): row[1] for row in cases["rows"]}["Cases reported"]
+    since, until = cases_dashboard._bounds(period.start, period.end)
+    assert reported == Case.objects.filter(cell__isnull=False, created_at__range=(since, until)).count()
+    assert all(s.pending() == 0 for s in registry.summaries())  # the worker's task caught up
