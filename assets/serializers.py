@@ -65,7 +65,9 @@ class AssetSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
     type_code = serializers.CharField(source="type.full_code", read_only=True)
     type_name = serializers.CharField(source="type.label", read_only=True)
     family_code = serializers.CharField(source="type.family.code", read_only=True)
-    cell_code = serializers.CharField(source="cell.code", read_only=True, default=None)
+    # null outside every cell, on PATCH answers too (a dotted source "cell.code" falls back to its default only
+    # on full answers; on a partial update DRF skips it, which a GeoJSON feature's properties cannot do: a 500).
+    cell_code = serializers.SlugRelatedField(source="cell", slug_field="code", read_only=True, allow_null=True)
     opening_hours = serializers.CharField(read_only=True)
     open_now = serializers.SerializerMethodField()
     adoption = serializers.SerializerMethodField()

@@ -80,7 +80,9 @@ class CompoundSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
 
 
 class BuildingSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
-    cell_code = serializers.CharField(source="cell.code", read_only=True, default=None)
+    # null outside every cell, on PATCH answers too (a dotted source "cell.code" falls back to its default only
+    # on full answers; on a partial update DRF skips it, which a GeoJSON feature's properties cannot do: a 500).
+    cell_code = serializers.SlugRelatedField(source="cell", slug_field="code", read_only=True, allow_null=True)
     household_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -105,7 +107,9 @@ class HouseholdSerializer(ModelRulesMixin, GeoFeatureModelSerializer):
     """Personal fields are masked unless the request asked to reveal and may (see HouseholdViewSet)."""
 
     door_plate = serializers.CharField(read_only=True)
-    cell_code = serializers.CharField(source="cell.code", read_only=True, default=None)
+    # null outside every cell, on PATCH answers too (a dotted source "cell.code" falls back to its default only
+    # on full answers; on a partial update DRF skips it, which a GeoJSON feature's properties cannot do: a 500).
+    cell_code = serializers.SlugRelatedField(source="cell", slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Household
