@@ -53,6 +53,35 @@ def waiting_q(user, closing=False):
     return q if to_close is None else q | to_close
 
 
+def waiting_count(user):
+    """How many cases wait for the user: Case.objects.filter(waiting_q(user, closing=True)).count(), counted per
+    branch. The branches are disjoint by state (handled to verify, dispatched or in progress to handle, verified to
+    close), and each count is a condition an index answers: the user's cells, the user as handler or party, the
+    handled departments only when the user has one. As one OR across the party join the planner scanned every case
+    (5M cases: 1.8 s on every page a field user opened)."""
+    Party = Case._meta.get_field("handler_party").related_model
+
+    count = Case.objects.filter(state=State.HANDLED, cell__in=policy.worker_cells(user)).count()
+    parties = list(Party.objects.filter(user=user).values_list("pk", flat=True))
+    count += Case.objects.filter(Q(handler_user=user) | Q(handler_party__in=parties), state__in=TO_HANDLE).count()
+    departments = list(policy.handled_departments(user))
+    if departments:
+        count += (
+            Case.objects.filter(
+                state__in=TO_HANDLE,
+                handler_user__isnull=True,
+                handler_party__kind="department",
+                department__in=departments,
+            )
+            .exclude(handler_party__in=parties)
+            .count()
+        )
+    to_close = to_close_q(user)
+    if to_close is not None:
+        count += Case.objects.filter(to_close).count()
+    return count
+
+
 def badge_count(user):
     """How many things wait for the user, as the inbox lists them: the cases to verify, handle or close, the unread
     notifications and what the other sources count (inspections due …). A COUNT per kind, kept BADGE_SECONDS in
@@ -64,7 +93,7 @@ def badge_count(user):
     if count is None:
         from cases.models import Notification
 
-        count = Case.objects.filter(waiting_q(user, closing=True)).count()
+        count = waiting_count(user)
         count += Notification.objects.filter(recipient=user, read_at__isnull=True).count()
         count += sum(counter(user) for counter in COUNTERS.values())
         cache.set(key, count, BADGE_SECONDS)
