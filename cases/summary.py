@@ -166,10 +166,19 @@ def pending(connection=None):
         return cur.fetchone()[0]
 
 
+REFRESH_LOCK = "cases_summary_refresh"
+
+
 def refresh(connection=None):
     """Recompute the (cell, category, day) keys of the queued cases in one statement, then their roll-ups in
-    another."""
-    with (connection or default_connection).cursor() as cur:
+    another: in one transaction (the keys leave the queues only with the rows they change, so a statement that fails
+    or is cancelled leaves them queued for the next refresh), one refresh at a time (an advisory lock: a slower one
+    from an older snapshot cannot write its figures over a newer one's)."""
+    from django.db import transaction
+
+    connection = connection or default_connection
+    with transaction.atomic(using=connection.alias), connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [REFRESH_LOCK])
         if _stored_tz(cur) != _tz():
             return rebuild(connection)
         cur.execute(REFRESH_SQL, {"tz": _tz()})
