@@ -22,7 +22,9 @@ imports and deletes alike: signals would miss all but the saves) do it in the wr
 
 The summary is therefore as consistent as the tables it sums (a rolled-back write leaves it as it was, a read replica
 has it too) and nothing is kept in a cache that a change would have to reach. Writers of facilities take one advisory
-lock until they commit, so two transactions never apply differences of the same facility at once.
+lock until they commit, so two transactions never apply differences of the same facility at once; they take it
+before their statement locks any row (a BEFORE STATEMENT trigger, assets 0007), so that queue cannot close into a
+deadlock with the row locks.
 
 "Adopted" is as of a day (`assets_map_meta.day`, local days of settings.TIME_ZONE): `roll(today)` moves the
 summary to a new day by re-applying the facilities whose adoption started or ended since (every facility marked
