@@ -35,12 +35,12 @@ SESSION_ONLY = frozenset(
 )
 
 # The route of cases/open311.py's requests view under "open311/v2/" (gridwork/urls.py); tests check both agree.
-INTAKE_PATH = re.compile(r"^/open311/v2/requests\.(?:json|xml)$")
+INTAKE_PATH = re.compile(r"/open311/v2/requests\.(?:json|xml)")  # whole path only: fullmatch ($ took a "\n")
 
 
 def is_intake(environ):
     """True for an Open311 POST of a new request."""
-    return environ.get("REQUEST_METHOD") == "POST" and INTAKE_PATH.match(environ.get("PATH_INFO", "")) is not None
+    return environ.get("REQUEST_METHOD") == "POST" and INTAKE_PATH.fullmatch(environ.get("PATH_INFO", "")) is not None
 
 
 class IntakeHandler(LeanHandler):
