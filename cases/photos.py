@@ -147,13 +147,12 @@ def keep_bytes(model, photo_id, data):
     """INSERT the raw bytes as a binary parameter of a server-bound statement, in the caller's transaction. (Django's
     cursor binds parameters on the client: a photo of a few MB would travel as a hex literal twice its size inside
     the SQL text and be parsed as one, several times slower.)"""
-    import psycopg
-    from django.db import connection
     from psycopg import sql
 
-    connection.ensure_connection()
+    from common.db import server_bound_cursor
+
     statement = sql.SQL("INSERT INTO {} (photo_id, data) VALUES (%s, %b)").format(sql.Identifier(model._meta.db_table))
-    with psycopg.Cursor(connection.connection) as cursor:
+    with server_bound_cursor() as cursor:
         cursor.execute(statement, [photo_id, data])
 
 

@@ -7,13 +7,12 @@
 from dataclasses import dataclass, field
 from functools import cache
 
-import psycopg
 from django.apps import apps
 from django.contrib.gis.geos import Point
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.db import server_bound_cursor
 from grids.models import GridAssignment, GridCell
 from responsibility.models import Duty, ResponsibilityArea
 
@@ -54,10 +53,7 @@ def who_is_responsible(lon, lat, day=None):
     if cells:
         result.cell, result.boundary_cells = cells[0], cells[1:]
         result.workers = list(
-            GridAssignment.objects.active_on(day)
-            .filter(cell=result.cell)
-            .select_related("worker")
-            .primary_first()
+            GridAssignment.objects.active_on(day).filter(cell=result.cell).select_related("worker").primary_first()
         )
     result.areas = list(
         ResponsibilityArea.objects.active_on(day)
@@ -211,10 +207,9 @@ def lookup(lon, lat, day=None):
     """The public answer to "who is responsible here" (`as_dict(who_is_responsible(...))`) from one statement:
     the same cell, workers, areas and adoptions in the same order, adopters' personal names masked."""
     day = day or timezone.localdate()
-    connection.ensure_connection()
     # Bound on the server and prepared once per connection: planning the statement (~2 ms) took longer than running
     # it (~0.5 ms). Read on the primary, like every request outside settings.REPLICA["VIEWS"].
-    with psycopg.Cursor(connection.connection) as cur:
+    with server_bound_cursor() as cur:
         cur.execute(_lookup_sql(), {"lon": float(lon), "lat": float(lat), "day": day}, prepare=True)
         cells, workers, areas, adoptions = cur.fetchone()
     cells, workers, areas, adoptions = cells or [], workers or [], areas or [], adoptions or []
