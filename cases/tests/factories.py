@@ -75,3 +75,18 @@ def in_english():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+def report_form(**kw):
+    """The report page's form fields for a problem at (120, 300) in the test community; `kw` adds or replaces."""
+    here = point(120, 300)
+    data = {
+        "kind": "problem",
+        "category": "0101",
+        "description": "路边垃圾",
+        "lon": here.x,
+        "lat": here.y,
+        "contact_phone": "13812345678",
+    }
+    data.update(kw)
+    return data

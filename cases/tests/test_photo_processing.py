@@ -14,8 +14,7 @@ from PIL import Image
 
 from cases import photos as case_photos
 from cases.models import Case, CaseEvent, CasePhoto, PhotoUpload
-from cases.tests.factories import dispatcher, jpeg, place, report
-from grids.tests.factories import point
+from cases.tests.factories import dispatcher, jpeg, place, report, report_form
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json", "HTTP_ACCEPT_LANGUAGE": "en"}
@@ -58,17 +57,7 @@ def camera_photo(size=(3000, 2000), name="IMG_0001.jpg"):
 
 
 def fields(**kw):
-    here = point(120, 300)
-    data = {
-        "kind": "problem",
-        "category": "0101",
-        "description": "路边垃圾",
-        "lon": here.x,
-        "lat": here.y,
-        "contact_phone": "13812345678",
-    }
-    data.update(kw)
-    return data
+    return report_form(**kw)
 
 
 def test_a_report_returns_with_its_photo_pending_and_the_worker_stores_it_without_exif(

@@ -8,27 +8,14 @@ import pytest
 from django.test import Client
 
 from cases.models import Case
-from cases.tests.factories import jpeg, place
-from grids.tests.factories import point
+from cases.tests.factories import jpeg, place, report_form
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def fields(client_id, account="", **kw):
-    here = point(120, 300)
-    data = {
-        "kind": "problem",
-        "category": "0101",
-        "description": "路边垃圾",
-        "lon": here.x,
-        "lat": here.y,
-        "client_id": str(client_id),
-        "account": account,
-        "contact_phone": "13812345678",
-    }
-    data.update(kw)
-    return data
+    return report_form(client_id=str(client_id), account=account, **kw)
 
 
 def test_a_signed_out_report_sent_twice_makes_one_case_with_its_photo(django_user_model):
