@@ -48,3 +48,33 @@ def session_headers(user):
         "Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={token}",
         "X-CSRFToken": token,
     }
+
+
+def call_wsgi(app, environ, headers):
+    """Call a WSGI application the way gunicorn does (the test client would use a handler of its own) and return
+    {"status", "headers", "body"}. As the test client does, the connection stays inside the test's transaction
+    between requests (the request signals do not close it)."""
+    from wsgiref.util import setup_testing_defaults
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    environ = dict(environ)
+    environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
+    setup_testing_defaults(environ)
+    out = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        out["status"] = int(status.split()[0])
+        out["headers"] = dict(response_headers)
+
+    result = app(environ, start_response)
+    try:
+        out["body"] = b"".join(result)
+    finally:
+        result.close()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return out

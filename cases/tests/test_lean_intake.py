@@ -3,15 +3,13 @@ middlewares; no other route takes it."""
 
 from io import BytesIO
 from urllib.parse import urlencode
-from wsgiref.util import setup_testing_defaults
 
 import pytest
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -19,6 +17,7 @@ from cases.lean import SESSION_ONLY, IntakeHandler, is_intake
 from cases.models import Case, Open311Client
 from cases.tests.factories import place
 from cases.tests.test_intake_cost import OPEN311_QUERIES
+from common.testing import call_wsgi
 from grids.tests.factories import point
 from gridwork.lean import with_lean_paths
 
@@ -41,9 +40,6 @@ def wsgi():
 
     def call(path, data=None, method="POST", query="", **headers):
         body = urlencode(data or {}).encode()
-        # As the test client does: the connection stays inside the test's transaction between requests.
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
         environ = {
             "PATH_INFO": path,
             "QUERY_STRING": query,
@@ -53,22 +49,7 @@ def wsgi():
             "REMOTE_ADDR": "203.0.113.7",
             "wsgi.input": BytesIO(body),
         }
-        environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
-        setup_testing_defaults(environ)
-        out = {}
-
-        def start_response(status, response_headers, exc_info=None):
-            out["status"] = int(status.split()[0])
-            out["headers"] = dict(response_headers)
-
-        result = app(environ, start_response)
-        try:
-            out["body"] = b"".join(result)
-        finally:
-            result.close()
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-        return out
+        return call_wsgi(app, environ, headers)
 
     return call
 

@@ -1,16 +1,15 @@
 """The lean path of public vector tiles (layers/lean.py): the same answer as the full stack, without its work."""
 
 from io import BytesIO
-from wsgiref.util import setup_testing_defaults
 
 import mapbox_vector_tile
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.testing import call_wsgi
 from grids.models import GridCell
 from layers import tiles
 from layers.lean import TileHandler, is_lean, with_lean_tiles
@@ -25,26 +24,7 @@ def wsgi():
     app = with_lean_tiles(WSGIHandler())
 
     def call(path, **headers):
-        # As the test client does: the connection stays inside the test's transaction between requests.
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
-        environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "wsgi.input": BytesIO(b"")}
-        environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
-        setup_testing_defaults(environ)
-        out = {}
-
-        def start_response(status, response_headers, exc_info=None):
-            out["status"] = int(status.split()[0])
-            out["headers"] = dict(response_headers)
-
-        result = app(environ, start_response)
-        try:
-            out["body"] = b"".join(result)
-        finally:
-            result.close()
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-        return out
+        return call_wsgi(app, {"PATH_INFO": path, "REQUEST_METHOD": "GET", "wsgi.input": BytesIO(b"")}, headers)
 
     return call
 
