@@ -413,17 +413,41 @@ def photo_path(instance, filename):
     return f"cases/{timezone.now():%Y/%m}/{secrets.token_hex(8)}.jpg"
 
 
-class CasePhoto(models.Model):
-    """A photo of the report or of a step (after-photos of handling …), re-encoded without EXIF metadata.
+class ProcessedPhoto(models.Model):
+    """A photo re-encoded by the worker without EXIF metadata (cases/photos.py): checked from its header in the
+    request and kept raw in its model's upload table (pending, `upload`: a one-to-one row of its bytes), then
+    re-encoded into `image` (ready) or found undecodable (failed). A photo whose re-encoding crashed or was killed
+    `cases.photos.ATTEMPTS` times (`attempts` counts the starts) is failed too. Only ready photos are shown or served.
 
-    A photo sent with a report or a step is checked from its header in the request and kept raw in PhotoUpload
-    (pending); the worker re-encodes it into `image` (ready) or finds it cannot be decoded (failed). Only ready
-    photos are shown or served (cases/photos.py)."""
+    Case photos, and the photos of a need, a mediation agreement, an inspection and a household assessment."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("being processed")
         READY = "ready", _("ready")
         FAILED = "failed", _("could not be read")
+
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.READY)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_ready(self):
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self):
+        return self.status == self.Status.FAILED
+
+
+class CasePhoto(ProcessedPhoto):
+    """A photo of the report or of a step (after-photos of handling …), re-encoded without EXIF metadata.
+
+    A photo sent with a report or a step is checked from its header in the request and kept raw in PhotoUpload
+    (pending); the worker re-encodes it into `image` (ready) or finds it cannot be decoded (failed). Only ready
+    photos are shown or served (cases/photos.py)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos", verbose_name=_("case"))
     # No database constraint: a partitioned table's rows are unique by (id, at) only (see CaseEvent).
@@ -439,8 +463,6 @@ class CasePhoto(models.Model):
     image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height", blank=True)
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.READY)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("case photo")
@@ -450,14 +472,6 @@ class CasePhoto(models.Model):
             # The worker's sweep of photos whose queued message was lost (cases.tasks.process_pending_photos).
             models.Index(fields=["created_at"], name="casephoto_pending", condition=models.Q(status="pending"))
         ]
-
-    @property
-    def is_ready(self):
-        return self.status == self.Status.READY
-
-    @property
-    def is_failed(self):
-        return self.status == self.Status.FAILED
 
 
 class PhotoUpload(models.Model):

@@ -1,23 +1,24 @@
-"""Case photos: the type is read from the content (not the name), the size is bounded, and every photo is
-re-encoded as a fresh JPEG so EXIF data (GPS position, device, owner) never leaves the server.
+"""Photos: the type is read from the content (not the name), the size is bounded, and every photo is re-encoded
+as a fresh JPEG so EXIF data (GPS position, device, owner) never leaves the server.
 
-Photos of a case (its report, a step, a note added to it) are re-encoded by the worker, not in the request:
-the request makes the checks that need no decoding (`check_photos`: count, bytes, type and pixel count from the
-header), so a bad photo is refused with its own message and nothing is saved; `keep_for_processing` then writes
-a pending CasePhoto and its raw bytes (PhotoUpload, in the database: no URL reaches them) in the report's
-transaction and queues `cases.process_photo` once it commits. The task (`process`) re-encodes, stores the clean
-JPEG, deletes the raw bytes and marks the photo ready, or failed when it cannot be decoded. Pages and answers show
-ready photos only (CasePhoto.status).
-
-The other photos (a need's, an inspection's, a mediation agreement's) are still re-encoded in the request by
-`clean_photos`."""
+Every photo sent to the site is re-encoded by the worker, not in the request: a case's (its report, a step, a note
+added to it), a need's, a mediation agreement's, an inspection's and a household assessment's (the KINDS below,
+models on cases.models.ProcessedPhoto). The request makes the checks that need no decoding (`check_photos`: count,
+bytes, type and pixel count from the header), so a bad photo is refused with its own message and nothing is saved;
+`keep` then writes a pending photo and its raw bytes (its model's upload table, in the database: no URL reaches
+them) in the caller's transaction and queues `cases.process_photo` once it commits. The task (`process`)
+re-encodes, stores the clean JPEG, deletes the raw bytes and marks the photo ready, or failed when it cannot be
+decoded or when its re-encoding crashed or was killed ATTEMPTS times. Pages and answers show ready photos only
+(the photo's status). The beat's sweep (`process_pending`) takes up the photos whose message was lost."""
 
 import io
 import logging
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cases.models import limits
@@ -86,6 +87,17 @@ def reencode(f, name="photo"):
     return ContentFile(out.getvalue(), name="photo.jpg")
 
 
+def count_photos(uploads):
+    uploads = [u for u in uploads if u]
+    most = limits()["MAX_PHOTOS"]
+    if len(uploads) > most:
+        raise ValidationError(
+            _("At most %(n)s photos per report or step; %(got)s were sent.") % {"n": most, "got": len(uploads)},
+            code="photo_count",
+        )
+    return uploads
+
+
 def clean_photo(upload):
     """A ContentFile holding the photo re-encoded without metadata, or a ValidationError naming the file (in the
     caller's process)."""
@@ -98,19 +110,8 @@ def clean_photo(upload):
         upload.seek(0)
 
 
-def count_photos(uploads):
-    uploads = [u for u in uploads if u]
-    most = limits()["MAX_PHOTOS"]
-    if len(uploads) > most:
-        raise ValidationError(
-            _("At most %(n)s photos per report or step; %(got)s were sent.") % {"n": most, "got": len(uploads)},
-            code="photo_count",
-        )
-    return uploads
-
-
 def clean_photos(uploads):
-    """Every photo checked and re-encoded now (the photos that are not a case's)."""
+    """Every photo checked and re-encoded now (the photos not yet moved to the worker)."""
     return [clean_photo(u) for u in count_photos(uploads)]
 
 
@@ -123,24 +124,51 @@ def check_photos(uploads):
 
 
 # --- re-encoding on the worker ---------------------------------------------------------------------------------
-def keep_for_processing(case, event, uploads):
-    """Within the caller's transaction: a pending photo of the case (and step) for each checked upload, its bytes
-    kept in PhotoUpload; the worker is asked to re-encode them once the transaction commits (a rolled-back report
-    leaves neither rows nor queued work). Returns the photos."""
-    from cases.models import CasePhoto, PhotoUpload
+# The photo models the worker re-encodes, by the name their tasks carry. Each has a one-to-one `upload` row of its
+# raw bytes (its photo the primary key), deleted once the photo is ready or failed.
+KINDS = {
+    "case": "cases.CasePhoto",
+}
+ATTEMPTS = 3  # starts of a photo's re-encoding (each crashed or killed) before it is failed without another
 
+
+def photo_model(kind):
+    return apps.get_model(KINDS[kind])
+
+
+def upload_model(model):
+    return model._meta.get_field("upload").related_model
+
+
+def kind_of(model):
+    return next(kind for kind, label in KINDS.items() if label == model._meta.label)
+
+
+def keep(model, uploads, **owner):
+    """Within the caller's transaction: a pending photo of `model` (one of KINDS, created with `owner`: its case,
+    need, ...) for each checked upload, its bytes kept in the model's upload table; the worker is asked to
+    re-encode them once the transaction commits (a rolled-back write leaves neither rows nor queued work).
+    Returns the photos."""
+    raw_model = upload_model(model)
     photos = []
     for upload in uploads:
         upload.seek(0)
         data = upload.read()
         upload.seek(0)
-        photo = CasePhoto.objects.create(case=case, event=event, status=CasePhoto.Status.PENDING)
-        keep_bytes(PhotoUpload, photo.pk, data)
+        photo = model.objects.create(status=model.Status.PENDING, **owner)
+        keep_bytes(raw_model, photo.pk, data)
         photos.append(photo)
     if photos:
-        ids = [p.pk for p in photos]
-        transaction.on_commit(lambda: enqueue(ids))
+        kind, ids = kind_of(model), [p.pk for p in photos]
+        transaction.on_commit(lambda: enqueue(ids, kind))
     return photos
+
+
+def keep_for_processing(case, event, uploads):
+    """The photos of a case's report or step (`keep`)."""
+    from cases.models import CasePhoto
+
+    return keep(CasePhoto, uploads, case=case, event=event)
 
 
 def keep_bytes(model, photo_id, data):
@@ -156,71 +184,103 @@ def keep_bytes(model, photo_id, data):
         cursor.execute(statement, [photo_id, data])
 
 
-def enqueue(ids):
+def enqueue(ids, kind="case"):
     """Send one task per photo; when the queue cannot be reached the photos stay pending and the worker's sweep
     (cases.process_pending_photos) takes them up."""
     from cases.tasks import process_photo
 
     try:
-        # One try at the broker (no reconnecting for seconds): the report has been answered but for this.
+        # One try at the broker (no reconnecting for seconds): the request has been answered but for this.
         with process_photo.app.connection_for_write(transport_options={"max_retries": 0}) as connection:
             for pk in ids:
-                process_photo.apply_async(args=[pk], retry=False, connection=connection)
+                # A case photo's task carries its id alone, as before kinds (a worker not yet updated reads it).
+                args = [pk] if kind == "case" else [pk, kind]
+                process_photo.apply_async(args=args, retry=False, connection=connection)
     except Exception as exc:  # the broker is down: the sweep takes the photos up later
-        log.warning("case photos %s not queued: %s", ids, exc)
+        log.warning("%s photos %s not queued: %s", kind, ids, exc)
 
 
-def process(pk):
-    """Re-encode one pending photo: the clean JPEG stored, the raw bytes deleted, the photo ready; or failed (raw
-    bytes deleted) when it cannot be decoded. Running it again (a retry, the sweep, a second worker) changes
-    nothing: only a pending photo is processed, under its row lock. Returns the photo's status, or None when the
-    photo is gone (its case was deleted)."""
-    from cases.models import CasePhoto, PhotoUpload
+def _done_already(photo, raw_model):
+    raw_model.objects.filter(photo_id=photo.pk).delete()  # a photo done already keeps nothing raw
+    return photo.status
 
+
+def process(pk, kind="case"):
+    """Re-encode one pending photo of `kind`: the clean JPEG stored, the raw bytes deleted, the photo ready; or
+    failed (raw bytes deleted) when it cannot be decoded. Running it again (a retry, the sweep, a second worker)
+    changes nothing: only a pending photo is processed, under its row lock. Returns the photo's status, or None when
+    the photo is gone (its case, need ... was deleted).
+
+    Each start is counted and committed before anything is decoded, so a photo that crashes or kills the worker
+    every time (a decoder bug, memory) is not taken up without end: at its ATTEMPTS+1th start it is failed."""
+    model = photo_model(kind)
+    raw_model = upload_model(model)
     with transaction.atomic():
-        photo = CasePhoto.objects.select_for_update().filter(pk=pk).first()
+        photo = model.objects.select_for_update().filter(pk=pk).first()
         if photo is None:
             return None
-        if photo.status != CasePhoto.Status.PENDING:
-            PhotoUpload.objects.filter(photo_id=pk).delete()  # a photo done already keeps nothing raw
-            return photo.status
-        raw = PhotoUpload.objects.filter(photo_id=pk).values_list("data", flat=True).first()
+        if photo.status != model.Status.PENDING:
+            return _done_already(photo, raw_model)
+        if photo.attempts >= ATTEMPTS:
+            # Ids and counts only: nothing of the photo or of whoever sent it.
+            log.warning("%s photo %s failed: its re-encoding did not finish in %s attempts", kind, pk, photo.attempts)
+            photo.status = model.Status.FAILED
+            photo.save(update_fields=["status"])
+            return _done_already(photo, raw_model)
+        model.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+    # The attempt is counted (committed) whatever happens to the re-encoding below.
+    with transaction.atomic():
+        photo = model.objects.select_for_update().filter(pk=pk).first()
+        if photo is None:
+            return None
+        if photo.status != model.Status.PENDING:  # another worker finished it meanwhile
+            return _done_already(photo, raw_model)
+        raw = raw_model.objects.filter(photo_id=pk).values_list("data", flat=True).first()
         try:
             if raw is None:
                 raise unreadable("photo")
             content = reencode(io.BytesIO(bytes(raw)))
         except ValidationError as exc:
-            log.info("case photo %s could not be read: %s", pk, exc.messages[0])
-            photo.status = CasePhoto.Status.FAILED
+            log.info("%s photo %s could not be read: %s", kind, pk, exc.messages[0])
+            photo.status = model.Status.FAILED
             photo.save(update_fields=["status"])
         else:
             photo.image.save(content.name, content, save=False)
             written = photo.image.name
+            fields = ["image", "status"] + [f for f in ("width", "height") if hasattr(photo, f)]
             try:
-                photo.status = CasePhoto.Status.READY
-                photo.save(update_fields=["image", "width", "height", "status"])
+                photo.status = model.Status.READY
+                photo.save(update_fields=fields)
             except Exception:
                 photo.image.storage.delete(written)
                 raise
-        PhotoUpload.objects.filter(photo_id=pk).delete()
+        raw_model.objects.filter(photo_id=pk).delete()
     return photo.status
 
 
 def process_pending(older_than_s=300, limit=200):
-    """The photos still pending some minutes after their report (their message lost, or the worker stopped while
-    working on them): processed here. Returns how many."""
+    """The photos of every kind still pending some minutes after they were sent (their message lost, or the worker
+    stopped while working on them): processed here, each on its own (one that raises does not stop the others; its
+    attempts are counted). Returns how many were taken up."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from cases.models import CasePhoto
-
     since = timezone.now() - timedelta(seconds=older_than_s)
-    ids = list(
-        CasePhoto.objects.filter(status=CasePhoto.Status.PENDING, created_at__lt=since)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in ids:
-        process(pk)
-    return len(ids)
+    taken = 0
+    for kind in KINDS:
+        model = photo_model(kind)
+        ids = list(
+            model.objects.filter(status=model.Status.PENDING, created_at__lt=since)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[: limit - taken]
+        )
+        for pk in ids:
+            try:
+                process(pk, kind)
+            except Exception as exc:  # the type only: a message may quote the photo's content
+                log.warning("%s photo %s: re-encoding raised %s", kind, pk, type(exc).__name__)
+        taken += len(ids)
+        if taken >= limit:
+            break
+    return taken
