@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .media import default_storage as media_storage
@@ -315,7 +316,12 @@ CELERY_BEAT_SCHEDULE = {
     "dashboard-summaries": {"task": "cogov.refresh_summaries", "schedule": 30},
     # Case photos still pending 5 minutes after their report (their message lost): re-encoded (cases/photos.py).
     "case-photos-pending": {"task": "cases.process_pending_photos", "schedule": 300},
+    # The public map's kept clusters moved to the new day ("adopted" as of today) a minute after local midnight
+    # (assets/map_clusters.py); until then cluster tiles are grouped from the facilities.
+    "asset-map-day": {"task": "assets.roll_map_clusters", "schedule": crontab(hour=0, minute=1)},
 }
+# Crontab entries are in local time (Celery's default is UTC).
+CELERY_TIMEZONE = TIME_ZONE
 LAYERS = {
     "MAX_UPLOAD_MB": int(env("GRIDWORK_MAX_UPLOAD_MB", "200")),
     "MAX_UNZIPPED_MB": int(env("GRIDWORK_MAX_UNZIPPED_MB", "1000")),
