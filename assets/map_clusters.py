@@ -28,10 +28,23 @@ deadlock with the row locks.
 
 "Adopted" is as of a day (`assets_map_meta.day`, local days of settings.TIME_ZONE): `roll(today)` moves the
 summary to a new day by re-applying the facilities whose adoption started or ended since (every facility marked
-adopted and every facility with an adoption active on the new day, a few of them). The tile path calls
-`ensure_day()` before a cluster tile, so the first tile of a new day rolls it.
+adopted and every facility with an adoption active on the new day, a few of them), and fills it from scratch
+(`rebuild()`, ~43 s at the medium city) when the meta row is missing (a flush, a restore). Only the worker does
+that: the task assets.roll_map_clusters (assets/tasks.py), run by the beat a minute after local midnight and sent by
+`request_roll()`. No request writes here. A cluster tile reads the kept day on the database it reads the tile from
+(the read replica when the router sends the request there; assets.map_tiles.map_tile_sql): when it is today the
+tile is drawn from the kept clusters, otherwise from the direct grouping of the facilities (right, but seconds for a
+tile holding a whole city) and the worker is asked to roll, at most once per ROLL_REQUEST_S per cache.
+
+Without a worker (compose without the `cluster` profile runs none; `./dev up` starts one with the beat), nothing
+rolls: from the first local midnight after the migration (or from a flush or restore) every cluster tile is the
+direct grouping until the task runs, e.g. `./dev manage shell -c "from assets.tasks import roll_map_clusters;
+roll_map_clusters()"`.
 """
 
+import logging
+
+from django.core.cache import cache
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -41,6 +54,8 @@ CLUSTER_TABLE = "assets_map_cluster"
 MEMBER_TABLE = "assets_map_member"
 META_TABLE = "assets_map_meta"
 LOCK = "hashtext('assets_map_cluster')"
+
+log = logging.getLogger(__name__)
 
 # Tile bounds as layers.tiles.tile_bounds computes them, operation for operation in double precision (Python's
 # math.degrees multiplies by 180 / pi; PostgreSQL's degrees() divides, which can differ in the last bit), so a
@@ -288,8 +303,9 @@ def kept_day(using=None):
 
 
 def roll(day=None, wait=True):
-    """Move the kept clusters to `day` (today by default). Without `wait`, gives up (False) when a writer of
-    facilities holds the lock: the next tile tries again."""
+    """Move the kept clusters to `day` (today by default), rebuilding them when the meta row is missing; nothing
+    when they are of that day already (a second run waits for the first, then finds its work done). Without `wait`,
+    gives up (False) when a writer of facilities holds the lock. On the primary: for the worker, not for requests."""
     day = day or timezone.localdate()
     db = _db()
     with transaction.atomic(using=db.alias), db.cursor() as cur:
@@ -309,10 +325,27 @@ def roll(day=None, wait=True):
     return True
 
 
-def ensure_day():
-    """Before a cluster tile: the kept clusters are of today (one read of a one-row table; a roll once a day)."""
-    if kept_day() != timezone.localdate():
-        roll(wait=False)
+# The tile path asks the worker to roll at most this often (per day, per cache: the shared Redis cache, or each
+# process with the local-memory one); a request lost with the broker down is sent again after it.
+ROLL_REQUEST_S = 300
+
+
+def request_roll(day=None):
+    """Sends assets.roll_map_clusters unless it was sent for `day` (today) within ROLL_REQUEST_S; never raises (the
+    cache or the broker down leaves the tiles on the direct grouping). True when it was sent."""
+    day = day or timezone.localdate()
+    try:
+        if not cache.add(f"assets:map-roll:{day.isoformat()}", 1, ROLL_REQUEST_S):
+            return False
+        from assets.tasks import roll_map_clusters
+
+        # One try at the broker (no reconnecting for seconds): the tile is answered but for this.
+        with roll_map_clusters.app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+            roll_map_clusters.apply_async(retry=False, connection=conn)
+    except Exception as exc:
+        log.warning("public map clusters: roll to %s not requested: %s", day, exc)
+        return False
+    return True
 
 
 def cluster_sql(z, x, y):

@@ -11,6 +11,11 @@ drawn into it with its own geometry, `asset`, `family`, `type`, `adoption` ("ope
 The clusters are kept per (zoom, tile, bin, family) by triggers (assets/map_clusters.py): a cluster tile reads its
 few hundred rows from an index, whatever the number of facilities it counts, and shows a change as soon as it is
 committed. direct_cluster_sql groups the facilities themselves, as the kept clusters must (the tests compare both).
+While the kept clusters are not of today (their day missing after a flush or restore, or yesterday's until the
+worker rolls them: map_clusters), a cluster tile is that direct grouping, slower but right, and the request asks the
+worker to roll; a request never writes. Both draw the same features, though not always in the same order: the
+tile's ETag is the hash of its bytes, so a client (or the cluster's nginx) revalidating a direct tile after the roll
+may get the same figures again as a 200, never a 304 for other figures; nothing of this layer is kept in the cache.
 
 Details (name, hours, condition …) come on demand from /api/v1/assets/<id>/popup/ when a facility is clicked.
 """
@@ -39,18 +44,26 @@ def public_assets():
 def public_extent():
     """[west, south, east, north] of every public facility's anchor (null when there is none): where the map opens
     without ?bbox=. Read from the kept members' coordinate indexes (assets/map_clusters.py): four index ends, however
-    many facilities there are."""
+    many facilities there are; an Extent of the facilities while nothing is kept (no day: the members are empty)."""
+    from django.contrib.gis.db.models import Extent
     from django.db import connections
 
-    from assets.map_clusters import MEMBER_TABLE
+    from assets.map_clusters import MEMBER_TABLE, META_TABLE
     from assets.models import Asset
 
     ends = ", ".join(
         f"(SELECT {f}({c}) FROM {MEMBER_TABLE})" for f, c in (("min", "x"), ("min", "y"), ("max", "x"), ("max", "y"))
     )
-    with connections[Asset.objects.public().db].cursor() as cur:
-        cur.execute(f"SELECT {ends}")
-        box = cur.fetchone()
+    public = Asset.objects.public()
+    with connections[public.db].cursor() as cur:
+        cur.execute(f"SELECT EXISTS (SELECT FROM {META_TABLE}), {ends}")
+        kept, *box = cur.fetchone()
+    if not kept:  # nothing kept (a flush, a restore) until the worker rebuilds: from the facilities themselves
+        from assets import map_clusters
+
+        map_clusters.request_roll()
+        found = public.aggregate(box=Extent("anchor"))["box"]
+        box = list(found) if found else [None]
     return [round(v, 6) for v in box] if box[0] is not None else None
 
 
@@ -120,8 +133,12 @@ def map_tile_sql(z, x, y):
         return feature_sql(z, x, y)
     from assets import map_clusters
 
-    map_clusters.ensure_day()
-    return map_clusters.cluster_sql(z, x, y)
+    # The kept day is read where layers.tiles.render_tile reads the tile (the same router call: the read replica
+    # when this request may use it), and nothing is written: a day to roll goes to the worker.
+    if map_clusters.kept_day(public_assets().db) == timezone.localdate():
+        return map_clusters.cluster_sql(z, x, y)
+    map_clusters.request_roll()
+    return direct_cluster_sql(z, x, y)
 
 
 def register():
