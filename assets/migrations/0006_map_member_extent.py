@@ -1,8 +1,11 @@
-"""The extent of the public facilities from two indexes on the kept members (assets.map_tiles.public_extent)."""
+"""The extent of the public facilities from two indexes on the kept members (assets.map_tiles.public_extent).
+
+Written out here as it was when this migration was made (commit 86c9b3c): a migration does not import the live
+modules."""
 
 from django.db import migrations
 
-from assets.map_clusters import MEMBER_TABLE
+MEMBER_TABLE = "assets_map_member"
 
 
 class Migration(migrations.Migration):
@@ -10,7 +13,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            f"CREATE INDEX {MEMBER_TABLE}_x ON {MEMBER_TABLE} (x); CREATE INDEX {MEMBER_TABLE}_y ON {MEMBER_TABLE} (y);",
+            f"CREATE INDEX {MEMBER_TABLE}_x ON {MEMBER_TABLE} (x);"
+            f" CREATE INDEX {MEMBER_TABLE}_y ON {MEMBER_TABLE} (y);",
             f"DROP INDEX IF EXISTS {MEMBER_TABLE}_x; DROP INDEX IF EXISTS {MEMBER_TABLE}_y;",
         )
     ]
