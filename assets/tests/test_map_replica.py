@@ -11,7 +11,6 @@ from django.utils import timezone
 from assets import map_clusters
 from assets.map_tiles import direct_cluster_sql
 from assets.tasks import roll_map_clusters
-from assets.tests.conftest import town, types  # noqa: F401 (fixtures)
 from assets.tests.helpers import make_asset
 from assets.tests.test_map_clusters import adopt, decoded
 from assets.tests.test_map_day import features
@@ -32,9 +31,7 @@ def no_roll_requested():
 
 
 @ON_REPLICA
-def test_a_cluster_tile_on_the_standby_reads_nothing_from_the_primary(
-    replica_alias, client, wsgi, types, town, django_user_model
-):  # noqa: F811,E501
+def test_a_tile_on_the_standby_asks_the_primary_nothing(replica_alias, client, wsgi, types, town, django_user_model):  # noqa: F811
     today = timezone.localdate()
     for i in range(5):
         make_asset(types, "0304", 100 + 30 * i, 150, name=f"公厕{i}", open_for_adoption=True)
