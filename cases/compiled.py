@@ -13,6 +13,8 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 
+from common.db import prepared_cursor
+
 
 class Compiled:
     def __init__(self, build, **sentinels):
@@ -42,7 +44,7 @@ class Compiled:
         sql, params, slots, compiler, converters = self._by_db.get(using) or self._compile(using)
         args = [param if slot is None else slot[1](values[slot[0]]) for param, slot in zip(params, slots, strict=True)]
         connection = connections[using]
-        with connection.cursor() as cursor:
+        with prepared_cursor(using) as cursor:  # parsed and planned once per connection
             cursor.execute(sql, args)
             rows = cursor.fetchall()
         if converters:  # as SQLCompiler.apply_converters, with this thread's connection

@@ -9,15 +9,18 @@ both in one statement, with no read; whatever another receiver writes meanwhile 
 """
 
 import contextvars
+import functools
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
+from django.db.models import NOT_PROVIDED, ForeignKey
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 from django.utils.encoding import smart_str
 
 from cases.models import Case, CaseEvent
+from common.db import prepared_cursor
 
 # The records whose auditlog entries are written here rather than by auditlog's receivers (ids of the objects).
 _written_here = contextvars.ContextVar("cases_intake_written_here", default=frozenset())
@@ -91,7 +94,7 @@ def insert_with_first_step(case, event):
             f"SELECT new_case.{qn(Case._meta.pk.column)}, {', '.join(event_values[0])} FROM new_case "
             f"RETURNING {qn(CaseEvent._meta.pk.column)}, {qn(CaseEvent.case.field.column)}"
         )
-    with connection.cursor() as cur:
+    with prepared_cursor(using) as cur:  # parsed and planned once per connection
         cur.execute(sql, case_values[1] + event_values[1])
         event.pk, case.pk = cur.fetchone()
     for obj in (case, event):
@@ -119,7 +122,6 @@ def _after_create(using, *objs):
 def audit_created(using, *objs):
     """The audit trail's create entries of records inserted without save(), as django-auditlog writes them."""
     from auditlog.cid import get_cid
-    from auditlog.diff import model_instance_diff
     from auditlog.models import LogEntry
     from auditlog.registry import auditlog
 
@@ -127,11 +129,7 @@ def audit_created(using, *objs):
     for obj in objs:
         if not auditlog.contains(type(obj)):
             continue
-        # The concrete fields: a new record has no related records to compare (no reverse reads).
-        names = [f.name for f in obj._meta.concrete_fields]
-        changes = model_instance_diff(
-            None, obj, fields_to_check=names, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
-        )
+        changes = create_changes(obj)
         entry = LogEntry(
             content_type=ContentType.objects.db_manager(using).get_for_model(obj),
             object_pk=smart_str(obj.pk),
@@ -171,7 +169,62 @@ def insert_rows(using, objs):
         sql = _SQL[key] = (
             f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES {values}"
         )
-    with connection.cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(sql, [param for _placeholders, params in rows for param in params])
     for obj in objs:
         obj._state.adding, obj._state.db = False, using
+
+
+def create_changes(obj):
+    """The `changes` of the audit's create entry of the new record `obj`: what auditlog's
+    `model_instance_diff(None, obj, fields_to_check=<the concrete fields>)` answers (a new record has no related
+    records to compare, so no reverse reads), with the work that depends only on the model (which fields, their
+    masking, the values a missing record stands for) done once per process (`_create_plan`)."""
+    from auditlog.diff import get_field_value, is_primitive
+
+    use_json = settings.AUDITLOG_STORE_JSON_CHANGES
+    diff = {}
+    for field, old, mask in _create_plan(type(obj)):
+        if old is _CALL_DEFAULT:  # a callable default is called for each record, as auditlog does
+            old = get_field_value(None, field, use_json)
+        new = get_field_value(obj, field, use_json)
+        if old == new:
+            continue
+        if mask is not None:
+            diff[field.name] = (mask(smart_str(old)), mask(smart_str(new)))
+        elif not use_json:
+            diff[field.name] = (smart_str(old), smart_str(new))
+        else:
+            diff[field.name] = (
+                old if is_primitive(old) else smart_str(old),
+                new if is_primitive(new) else smart_str(new),
+            )
+    return diff or None
+
+
+_CALL_DEFAULT = object()
+
+
+@functools.cache
+def _create_plan(model):
+    """[(field, the value auditlog compares a new record's value with or _CALL_DEFAULT, mask function or None)] of
+    the fields auditlog's diff of a new `model` record looks at: the tracked concrete fields, the registration's
+    include and exclude lists applied, in the model's order."""
+    from auditlog.diff import get_field_value, get_mask_function, track_field
+    from auditlog.registry import auditlog
+
+    names = {f.name for f in model._meta.concrete_fields}
+    options = auditlog.get_model_fields(model)
+    include, exclude = options["include_fields"], options["exclude_fields"]
+    plan = []
+    for field in (f for f in model._meta.get_fields() if track_field(f)):
+        if not (field.name in names or (isinstance(field, ForeignKey) and field.attname in names)):
+            continue
+        if (include and field.name not in include) or field.name in exclude:
+            continue
+        mask = get_mask_function(options.get("mask_callable")) if field.name in options["mask_fields"] else None
+        default = getattr(field, "default", NOT_PROVIDED)  # NOT_PROVIDED, a class, is callable too
+        called = default is not NOT_PROVIDED and callable(default)
+        old = _CALL_DEFAULT if called else get_field_value(None, field, settings.AUDITLOG_STORE_JSON_CHANGES)
+        plan.append((field, old, mask))
+    return tuple(plan)

@@ -15,3 +15,24 @@ def server_bound_cursor(using="default"):
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         yield cursor
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """A server-bound psycopg cursor whose statements are prepared on their first run: the connection keeps each
+    statement's plan (psycopg keeps up to `prepared_max` per connection) and runs it again without parsing or
+    planning."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+
+@contextlib.contextmanager
+def prepared_cursor(using="default"):
+    """Django's cursor (execute wrappers, the query log of tests and debug pages, Django's errors) over a server-bound
+    psycopg cursor of `using`'s connection, in its current transaction, preparing each statement once per connection.
+    For the few statements a hot path runs on every request with new values; Django's own cursor binds values on the
+    client, so the server parses and plans each statement anew."""
+    connection = connections[using]
+    connection.ensure_connection()
+    with connection.wrap_database_errors, _PreparedCursor(connection.connection) as raw:
+        yield connection._prepare_cursor(raw)
