@@ -16,7 +16,7 @@ updates alike) queue the (cell, category, creation time) of every case written w
 dashboard calls `refresh()` before it reads (common.dashboard's summary registry) and the worker for large backlogs.
 Cases outside every cell are not counted by the dashboard and not kept.
 
-Roll-ups for the upper levels (migration cases 0008): at 500,000 cases a year over 5,000 cells almost every case is
+Roll-ups for the upper levels (migration cogov 0002): at 500,000 cases a year over 5,000 cells almost every case is
 a row of its own in `cases_cell_day`, so a district's 30 days were ~40,000 rows. `cases_unit_day` holds the same
 figures per (district or street, category, day, state) — a district's 30 days are ~4,000 rows, a street's ~1,000 —
 and `cases_cell_month` each cell's cases per month, from which the busiest cells of any period are the months it
