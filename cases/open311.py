@@ -193,7 +193,12 @@ def create_request(request, fmt):
     except ValidationError as exc:
         msgs = []
         for field, errs in error_items(exc, non_field=""):
-            field = {"location": "lat/long", "contact_phone": "phone"}.get(field, field)
+            field = {
+                "location": "lat/long",
+                "contact_phone": "phone",
+                "contact_name": "first_name/last_name",
+                "address": "address_string",
+            }.get(field, field)
             msgs += [f"{field}: {e}" if field and field != "__all__" else e for e in errs]
         return error(fmt, 400, " ".join(msgs))
     return render(

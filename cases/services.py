@@ -1,5 +1,6 @@
 """Case intake, duplicate search and the on-time closure figures."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -74,6 +75,21 @@ def category_by_code(code):
     return category
 
 
+# The free text of a report. A line break or a tab may be part of it; any other control character (C0, DEL, C1) is
+# never typed by a person, breaks the pages and exports that show the text, and NUL cannot be stored at all.
+TEXT_FIELDS = ("description", "address", "contact_name", "contact_phone")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character_errors(obj, names):
+    """{field: [message]} for each of `names` whose text holds a control character other than a line break or tab."""
+    return {
+        name: [_("This text holds control characters.")]
+        for name in names
+        if isinstance(getattr(obj, name), str) and _CONTROL.search(getattr(obj, name))
+    }
+
+
 def submit(report):
     """Create a case from a report: photos checked from their headers first, then one transaction
     (case, its first step, its photos pending for the worker's re-encoding: cases/photos.py) so that a refusal
@@ -95,11 +111,11 @@ def submit(report):
         household=report.household,
         client_id=report.client_id,
     )
-    errors = {}
+    errors = control_character_errors(case, TEXT_FIELDS)
     # Records handed over as loaded objects need no query each to prove they exist.
     loaded = [name for name in ("category", "asset", "household", "reporter") if getattr(case, f"{name}_id")]
     try:
-        case.full_clean(exclude=["community", "cell", "grid_worker", "token", *loaded])
+        case.full_clean(exclude=["community", "cell", "grid_worker", "token", *loaded, *errors])
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
