@@ -474,15 +474,26 @@ class CasePhoto(ProcessedPhoto):
         ]
 
 
-class PhotoUpload(models.Model):
-    """The bytes of a photo as it was sent (EXIF, GPS position and all), until the worker has re-encoded it.
+class PhotoBytes(models.Model):
+    """The bytes of a photo as it was sent (EXIF, GPS position and all), until the worker has re-encoded it; a
+    concrete table adds `photo`, a one-to-one key to its ProcessedPhoto (primary key, related name `upload`).
 
     Kept in the database, not in media storage: no URL reaches it, it is written in the transaction of its report
     (a report rolled back leaves nothing behind), and every web and worker node reads it without a shared folder.
-    The row is deleted as soon as the photo is ready or has failed. Out of the audit trail (AUDIT_EXCLUDE)."""
+    The row is deleted as soon as the photo is ready or has failed. The bytes stay out of the audit trail."""
+
+    data = models.BinaryField()
+
+    AUDIT_EXCLUDE_FIELDS = ("data",)
+
+    class Meta:
+        abstract = True
+
+
+class PhotoUpload(PhotoBytes):
+    """The raw bytes of a case photo (PhotoBytes); the whole table is out of the audit trail (AUDIT_EXCLUDE)."""
 
     photo = models.OneToOneField(CasePhoto, on_delete=models.CASCADE, primary_key=True, related_name="upload")
-    data = models.BinaryField()
 
     class Meta:
         verbose_name = _("photo being processed")

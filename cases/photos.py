@@ -3,13 +3,14 @@ as a fresh JPEG so EXIF data (GPS position, device, owner) never leaves the serv
 
 Every photo sent to the site is re-encoded by the worker, not in the request: a case's (its report, a step, a note
 added to it), a need's, a mediation agreement's, an inspection's and a household assessment's (the KINDS below,
-models on cases.models.ProcessedPhoto). The request makes the checks that need no decoding (`check_photos`: count,
-bytes, type and pixel count from the header), so a bad photo is refused with its own message and nothing is saved;
-`keep` then writes a pending photo and its raw bytes (its model's upload table, in the database: no URL reaches
-them) in the caller's transaction and queues `cases.process_photo` once it commits. The task (`process`)
-re-encodes, stores the clean JPEG, deletes the raw bytes and marks the photo ready, or failed when it cannot be
-decoded or when its re-encoding crashed or was killed ATTEMPTS times. Pages and answers show ready photos only
-(the photo's status). The beat's sweep (`process_pending`) takes up the photos whose message was lost."""
+models on cases.models.ProcessedPhoto, registered by their apps). The request makes the checks that need no
+decoding (`check_photos`: count, bytes, type and pixel count from the header), so a bad photo is refused with its
+own message and nothing is saved; `keep` then writes a pending photo and its raw bytes (its model's upload table,
+in the database: no URL reaches them) in the caller's transaction and queues `cases.process_photo` once it
+commits. The task (`process`) re-encodes, stores the clean JPEG, deletes the raw bytes and marks the photo ready,
+or failed when it cannot be decoded or when its re-encoding crashed or was killed ATTEMPTS times. Pages and
+answers show ready photos only (the photo's status). The beat's sweep (`process_pending`) takes up the photos
+whose message was lost."""
 
 import io
 import logging
@@ -98,23 +99,6 @@ def count_photos(uploads):
     return uploads
 
 
-def clean_photo(upload):
-    """A ContentFile holding the photo re-encoded without metadata, or a ValidationError naming the file (in the
-    caller's process)."""
-    name = getattr(upload, "name", None) or "photo"
-    check_photo(upload)
-    upload.seek(0)
-    try:
-        return reencode(upload, name)
-    finally:
-        upload.seek(0)
-
-
-def clean_photos(uploads):
-    """Every photo checked and re-encoded now (the photos not yet moved to the worker)."""
-    return [clean_photo(u) for u in count_photos(uploads)]
-
-
 def check_photos(uploads):
     """The uploads, each checked from its header (`check_photo`), or a ValidationError; nothing is decoded."""
     uploads = count_photos(uploads)
@@ -124,12 +108,16 @@ def check_photos(uploads):
 
 
 # --- re-encoding on the worker ---------------------------------------------------------------------------------
-# The photo models the worker re-encodes, by the name their tasks carry. Each has a one-to-one `upload` row of its
-# raw bytes (its photo the primary key), deleted once the photo is ready or failed.
-KINDS = {
-    "case": "cases.CasePhoto",
-}
+# The photo models the worker re-encodes, by the name their tasks carry: the other apps add theirs in their
+# AppConfig.ready() (`register`). Each has a one-to-one `upload` row of its raw bytes (its photo the primary key),
+# deleted once the photo is ready or failed.
+KINDS = {"case": "cases.CasePhoto"}
 ATTEMPTS = 3  # starts of a photo's re-encoding (each crashed or killed) before it is failed without another
+
+
+def register(kind, model):
+    """Re-encode the photos of `model` (a ProcessedPhoto with an `upload` table) on the worker, as `kind`."""
+    KINDS[kind] = model._meta.label
 
 
 def photo_model(kind):

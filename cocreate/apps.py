@@ -11,8 +11,12 @@ class CocreateConfig(AppConfig):
         # first closes that loop in the order that works, whichever system check happens to read the settings first.
         import rest_framework.views  # noqa: F401
 
+        from cases import photos
         from cocreate import access, dashboard, evaluation
+        from cocreate.models import MediationPhoto, NeedPhoto
 
         access.register_all()
+        photos.register("need", NeedPhoto)  # re-encoded by the worker (cases/photos.py)
+        photos.register("mediation", MediationPhoto)
         evaluation.connect_gate()
         dashboard.register()

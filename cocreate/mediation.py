@@ -33,8 +33,9 @@ def figures(queryset):
 
 def record_step(mediation, user, step, on, note, photos=()):
     """A session, the agreement (text and photos of the signed paper), no agreement, or a follow-up visit; by the
-    mediators of the community or the parties' grid worker."""
-    from cases.photos import clean_photos
+    mediators of the community or the parties' grid worker. The photos are checked from their headers here and
+    re-encoded without metadata by the worker (cases/photos.py)."""
+    from cases.photos import check_photos, keep
 
     if not policy.allows(user, "change", mediation):
         raise PermissionDenied(policy.denied_message("change", mediation))
@@ -42,7 +43,7 @@ def record_step(mediation, user, step, on, note, photos=()):
         raise ValidationError({"on": gettext("The date is still to come.")})
     if on < mediation.received_on:
         raise ValidationError({"on": gettext("The date is before the dispute was received.")})
-    images = clean_photos(photos)
+    images = check_photos(photos)
     with transaction.atomic():
         if step == "session":
             MediationSession.objects.create(mediation=mediation, held_on=on, mediator=user, note=note)
@@ -52,8 +53,7 @@ def record_step(mediation, user, step, on, note, photos=()):
             Mediation.objects.filter(pk=mediation.pk).update(
                 status=Mediation.Status.AGREED, agreed_on=on, agreement=note
             )
-            for image in images:
-                MediationPhoto.objects.create(mediation=mediation, image=image)
+            keep(MediationPhoto, images, mediation=mediation)
         elif step == "failed":
             Mediation.objects.filter(pk=mediation.pk).update(status=Mediation.Status.FAILED)
             MediationSession.objects.create(mediation=mediation, held_on=on, mediator=user, note=note)

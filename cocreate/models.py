@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import PhotoBytes, ProcessedPhoto
 from common.geometry import area_m2, validate_geometry
 from common.models import TimeStampedModel
 from grids.models import Placed
@@ -84,15 +85,26 @@ class Need(Placed, TimeStampedModel):
         place_point(self)
 
 
-class NeedPhoto(models.Model):
+class NeedPhoto(ProcessedPhoto):
+    """A photo of a need: pending until the worker has re-encoded it without metadata (cases/photos.py)."""
+
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="photos", verbose_name=_("need"))
-    image = models.ImageField(_("photo"), upload_to=photo_path)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    image = models.ImageField(_("photo"), upload_to=photo_path, blank=True)
 
     class Meta:
         verbose_name = _("need photo")
         verbose_name_plural = _("need photos")
         ordering = ["id"]
+        indexes = [
+            # The worker's sweep of photos whose queued message was lost (cases.tasks.process_pending_photos).
+            models.Index(fields=["created_at"], name="needphoto_pending", condition=models.Q(status="pending"))
+        ]
+
+
+class NeedPhotoUpload(PhotoBytes):
+    """The raw bytes of a need's photo while the worker re-encodes it (cases.models.PhotoBytes)."""
+
+    photo = models.OneToOneField(NeedPhoto, on_delete=models.CASCADE, primary_key=True, related_name="upload")
 
 
 class NeedSupport(models.Model):
@@ -670,16 +682,25 @@ class MediationSession(models.Model):
         ordering = ["held_on", "pk"]
 
 
-class MediationPhoto(models.Model):
-    """A photo of the signed agreement."""
+class MediationPhoto(ProcessedPhoto):
+    """A photo of the signed agreement: pending until the worker has re-encoded it without metadata
+    (cases/photos.py); only a ready one is shown or served."""
 
     mediation = models.ForeignKey(Mediation, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to=photo_path)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    image = models.ImageField(_("photo"), upload_to=photo_path, blank=True)
 
     class Meta:
         verbose_name = _("agreement photo")
         verbose_name_plural = _("agreement photos")
+        indexes = [
+            models.Index(fields=["created_at"], name="mediationphoto_pending", condition=models.Q(status="pending"))
+        ]
+
+
+class MediationPhotoUpload(PhotoBytes):
+    """The raw bytes of an agreement's photo while the worker re-encodes it (cases.models.PhotoBytes)."""
+
+    photo = models.OneToOneField(MediationPhoto, on_delete=models.CASCADE, primary_key=True, related_name="upload")
 
 
 class FollowUp(models.Model):

@@ -460,7 +460,9 @@ def mediation_photo(request, pk):
 
     from cocreate.models import MediationPhoto
 
-    photo = get_object_or_404(policy.scope(request.user, "view", MediationPhoto.objects.all()), pk=pk)
+    # A ready photo only: one the worker has not re-encoded yet (or could not read) has nothing to serve.
+    ready = MediationPhoto.objects.filter(status=MediationPhoto.Status.READY)
+    photo = get_object_or_404(policy.scope(request.user, "view", ready), pk=pk)
     response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
     patch_cache_control(response, private=True, no_store=True, max_age=0)
     response["X-Content-Type-Options"] = "nosniff"

@@ -49,8 +49,16 @@ class RedemptionAdmin(admin.ModelAdmin):
 
 
 class PhotoInline(admin.TabularInline):
+    """Photos come with the assessment (cogov.services.assess) and are re-encoded without metadata by the worker
+    (cases/photos.py): none is added or replaced here, where it would be stored as sent."""
+
     model = AssessmentPhoto
     extra = 0
+    fields = ["image", "caption", "status"]
+    readonly_fields = ["image", "status"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Rating)

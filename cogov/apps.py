@@ -7,9 +7,12 @@ class CogovConfig(AppConfig):
     verbose_name = _("Co-governance")
 
     def ready(self):
+        from cases import photos
         from cogov import access
+        from cogov.models import AssessmentPhoto
 
         access.register_all()
+        photos.register("assessment", AssessmentPhoto)  # re-encoded by the worker (cases/photos.py)
         from cogov import hooks
 
         hooks.connect_landed_sources()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import PhotoBytes, ProcessedPhoto
 from common.models import TimeStampedModel
 from grids.models import Community, Household
 
@@ -261,17 +262,29 @@ class Rating(TimeStampedModel):
         return self.alias or self.household.door_plate
 
 
-class AssessmentPhoto(models.Model):
+class AssessmentPhoto(ProcessedPhoto):
+    """A photo taken at a household's assessment: pending until the worker has re-encoded it without metadata
+    (cases/photos.py)."""
+
     rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="photos", verbose_name=_("rating"))
-    image = models.ImageField(_("photo"), upload_to="cogov/assessments/%Y/%m/")
+    image = models.ImageField(_("photo"), upload_to="cogov/assessments/%Y/%m/", blank=True)
     caption = models.CharField(_("caption"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("assessment photo")
         verbose_name_plural = _("assessment photos")
+        indexes = [
+            models.Index(fields=["created_at"], name="assessmentphoto_pending", condition=models.Q(status="pending"))
+        ]
 
     def __str__(self):
         return self.caption or self.image.name
+
+
+class AssessmentPhotoUpload(PhotoBytes):
+    """The raw bytes of an assessment's photo while the worker re-encodes it (cases.models.PhotoBytes)."""
+
+    photo = models.OneToOneField(AssessmentPhoto, on_delete=models.CASCADE, primary_key=True, related_name="upload")
 
 
 class BoardEntry(TimeStampedModel):

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from cogov.models import CatalogueItem, LedgerEntry, PointRule, Rating, Redemption, Source
+from cogov.models import AssessmentPhoto, CatalogueItem, LedgerEntry, PointRule, Rating, Redemption, Source
 from grids.models import Household
 
 
@@ -257,7 +257,10 @@ def apply_rating(household, kind, year=None, alias=""):
 
 @transaction.atomic
 def assess(rating, *, by, checklist, photos=()):
-    """Record the field assessment: every checklist item ticked or not, photos taken on site."""
+    """Record the field assessment: every checklist item ticked or not, photos taken on site (checked from their
+    headers here, re-encoded without metadata by the worker: cases/photos.py)."""
+    from cases.photos import check_photos, keep
+
     rating = Rating.objects.select_for_update().get(pk=rating.pk)
     if rating.status != Rating.Status.APPLIED:
         raise ValidationError(gettext("Only an application waiting for assessment can be assessed."))
@@ -268,14 +271,17 @@ def assess(rating, *, by, checklist, photos=()):
         raise ValidationError(
             gettext("The checklist must answer exactly these items: %(items)s.") % {"items": ", ".join(items)}
         )
+    try:
+        images = check_photos(photos)
+    except ValidationError as exc:
+        raise ValidationError({"photos": exc.messages}) from None
     rating.checklist = {k: bool(checklist[k]) for k in items}
     rating.score = round(100 * sum(rating.checklist.values()) / len(items))
     rating.status = Rating.Status.ASSESSED
     rating.assessed_by = by
     rating.assessed_at = timezone.now()
     rating.save()
-    for image in photos:
-        rating.photos.create(image=image)
+    keep(AssessmentPhoto, images, rating=rating)
     return rating
 
 

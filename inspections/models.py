@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import PhotoBytes, ProcessedPhoto
 from common.models import TimeStampedModel
 
 
@@ -186,15 +187,27 @@ class ItemResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="inspection_item_once")]
 
 
-class InspectionPhoto(models.Model):
+class InspectionPhoto(ProcessedPhoto):
+    """A photo taken at an inspection: pending until the worker has re-encoded it without metadata
+    (cases/photos.py)."""
+
     inspection = models.ForeignKey(
         Inspection,
         on_delete=models.CASCADE,
         related_name="photos",
         verbose_name=pgettext_lazy("inspections", "inspection"),
     )
-    image = models.ImageField(_("photo"), upload_to="inspections/%Y/%m/")
+    image = models.ImageField(_("photo"), upload_to="inspections/%Y/%m/", blank=True)
 
     class Meta:
         verbose_name = _("inspection photo")
         verbose_name_plural = _("inspection photos")
+        indexes = [
+            models.Index(fields=["created_at"], name="inspectionphoto_pending", condition=models.Q(status="pending"))
+        ]
+
+
+class InspectionPhotoUpload(PhotoBytes):
+    """The raw bytes of an inspection's photo while the worker re-encodes it (cases.models.PhotoBytes)."""
+
+    photo = models.OneToOneField(InspectionPhoto, on_delete=models.CASCADE, primary_key=True, related_name="upload")

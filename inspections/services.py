@@ -169,10 +169,10 @@ def record(user, client_id, checklist, cell, answers, *, asset=None, location=No
         raise PermissionDenied(_("You inspect only in the cells you hold today."))
     at = at or timezone.now()
     errors = _check(checklist, cell, asset, answers, at)
-    from cases.photos import clean_photos
+    from cases.photos import check_photos, keep
 
     try:
-        images = clean_photos(photos)
+        images = check_photos(photos)  # from their headers; the worker re-encodes them (cases/photos.py)
     except ValidationError as exc:
         errors["photos"] = exc.messages
     if errors:
@@ -192,8 +192,7 @@ def record(user, client_id, checklist, cell, answers, *, asset=None, location=No
                 note=(note or "").strip(),
             )
             policy.save_checked(user, "add", lambda: (inspection.save(), inspection)[1])
-            for image in images:
-                InspectionPhoto.objects.create(inspection=inspection, image=image)
+            keep(InspectionPhoto, images, inspection=inspection)
             for item in checklist.items.select_related("category"):
                 passed, item_note = answers[item.pk]
                 result = ItemResult(inspection=inspection, item=item, passed=passed, note=(item_note or "")[:500])

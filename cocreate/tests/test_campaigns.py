@@ -125,12 +125,12 @@ def test_the_weekly_report_is_a_workbook_with_the_figures(client, scene):
 
 def test_the_campaign_page_shows_each_finding_before_and_after(client, scene):
     from cases.models import CaseEvent, CasePhoto
-    from cases.photos import clean_photo, process_pending
+    from cases.photos import keep_for_processing, process_pending
 
     f = record(scene, photos=[jpeg()])
-    process_pending(older_than_s=0)  # the worker re-encodes the report's photo; a pending one is not shown
     event = CaseEvent.objects.create(case=f.case, action="handle", from_state="in_progress", to_state="handled")
-    after = CasePhoto.objects.create(case=f.case, event=event, image=clean_photo(jpeg()))
+    [after] = keep_for_processing(f.case, event, [jpeg()])
+    process_pending(older_than_s=0)  # the worker re-encodes the photos; a pending one is not shown
     before = f.case.photos.exclude(pk=after.pk).get()
     client.force_login(scene["manager"])
     page = client.get(reverse("cocreate:campaign", args=[scene["campaign"].pk])).content.decode()

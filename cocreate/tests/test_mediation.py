@@ -154,13 +154,14 @@ def test_agreement_photos_are_shown_to_those_who_read_the_mediation_and_404_to_e
     from django.utils import timezone
 
     from accounts.models import Membership, Role
-    from cases.photos import clean_photo
+    from cases.photos import keep, process
     from cases.tests.factories import jpeg
     from cocreate.models import MediationPhoto
     from grids.models import GridAssignment
     from grids.tests.factories import make_community
 
-    photo = MediationPhoto.objects.create(mediation=scene["mediation"], image=clean_photo(jpeg()))
+    [photo] = keep(MediationPhoto, [jpeg()], mediation=scene["mediation"])
+    assert process(photo.pk, "mediation") == MediationPhoto.Status.READY  # the worker's re-encoding
     url = reverse("cocreate:mediation-photo", args=[photo.pk])
     for who in ("mediator", "worker"):
         client.force_login(scene[who])
