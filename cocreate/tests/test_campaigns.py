@@ -124,7 +124,7 @@ def test_the_weekly_report_is_a_workbook_with_the_figures(client, scene):
 
 
 def test_the_campaign_page_shows_each_finding_before_and_after(client, scene):
-    from cases.models import CaseEvent, CasePhoto
+    from cases.models import CaseEvent
     from cases.photos import keep_for_processing, process_pending
 
     f = record(scene, photos=[jpeg()])
