@@ -111,11 +111,21 @@ def _import_modules():
     return done
 
 
+# What a new database session of PostGIS loads on its first use, run once when the worker connects: the PROJ context
+# and the Web Mercator transformation (every vector tile; ~25 ms on the first call of a session) and the geography
+# functions (distances in metres; ~12 ms).
+WARM_SQL = (
+    "SELECT ST_Transform(ST_SetSRID(ST_MakePoint(114.3, 30.5), 4326), 3857),"
+    " ST_DWithin(ST_MakePoint(114.3, 30.5)::geography, ST_MakePoint(114.3, 30.5001)::geography, 50)"
+)
+
+
 def connect():
-    """Open this process's database connection (and ask the server once, which also reads PostGIS's version)."""
+    """Open this process's database connection (and ask the server once, which also reads PostGIS's version), and
+    have its server session load what PostGIS loads on first use (WARM_SQL)."""
     from django.db import connection
 
     connection.ensure_connection()
     with connection.cursor() as cur:
-        cur.execute("SELECT 1")
+        cur.execute(WARM_SQL)
     connection.ops.spatial_version  # noqa: B018 (GeoDjango asks PostGIS for its version on first use)

@@ -88,3 +88,14 @@ def test_gunicorn_with_the_project_config_warms_and_serves(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_connection_has_postgis_loaded_before_its_first_request():
+    """connect() leaves the server session with PostGIS's PROJ context made (the first transformation of a session
+    pays for it), so a worker's first tile does not."""
+    connections["default"].close()
+    warmup.connect()
+    with connections["default"].cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_backend_memory_contexts WHERE name = 'Proj Context'")
+        assert cur.fetchone()[0] == 1
