@@ -7,6 +7,7 @@ Responses carry no personal data: no reporter, contact or worker names.
 from datetime import timedelta
 from xml.etree import ElementTree as ET
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
@@ -14,6 +15,7 @@ from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django_ratelimit.core import get_usage
 
 from cases import services
 from cases.compiled import Compiled
@@ -150,12 +152,23 @@ def request_view(request, pk, fmt):
     return render([request_row(case)], fmt, "service_requests", "request")
 
 
-def _client_name(api_key):
-    return Open311Client.objects.filter(api_key=api_key, active=True).values_list("name")[:1]
+def _client(api_key):
+    return Open311Client.objects.filter(api_key=api_key, active=True).values_list("pk", "name")[:1]
 
 
-# The partner's name by its key; compiled once per process (cases/compiled.py).
-_CLIENT_NAME = Compiled(_client_name, api_key="\x00api_key")
+# The partner by its key; compiled once per process (cases/compiled.py).
+_CLIENT = Compiled(_client, api_key="\x00api_key")
+RATE_GROUP = "open311.requests"
+
+
+def over_rate(request, client_pk):
+    """Seconds to wait when the partner has posted more than settings.OPEN311_CLIENT_RATE, else None; counts this
+    request (django-ratelimit's counter in the default cache, shared by the processes in production)."""
+    rate = settings.OPEN311_CLIENT_RATE
+    if not rate:
+        return None
+    usage = get_usage(request, group=RATE_GROUP, key=lambda _g, _r: f"client:{client_pk}", rate=rate, increment=True)
+    return max(1, int(usage["time_left"])) if usage and usage["should_limit"] else None
 
 
 def create_request(request, fmt):
@@ -163,10 +176,15 @@ def create_request(request, fmt):
     for name in ("api_key", "service_code", "description", "first_name", "last_name", "phone", "address_string"):
         if "\x00" in p.get(name, ""):
             raise ParamError(name, _("%(name)s holds control characters.") % {"name": name})
-    found = _CLIENT_NAME.rows(api_key=raw(p, "api_key") or "")
+    found = _CLIENT.rows(api_key=raw(p, "api_key") or "")
     if not found:
         return error(fmt, 403, _("A valid api_key is required to submit a request."))
-    ((client_name,),) = found
+    ((client_pk, client_name),) = found
+    wait = over_rate(request, client_pk)
+    if wait is not None:
+        response = error(fmt, 429, _("Too many requests with this api_key; try again in %(s)s seconds.") % {"s": wait})
+        response["Retry-After"] = str(wait)
+        return response
     code = raw(p, "service_code") or ""
     category = services.active_category(code)
     if category is None:

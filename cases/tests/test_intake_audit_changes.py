@@ -33,7 +33,9 @@ def shapes(django_user_model):
     _, west, east, worker = place(django_user_model)
     resident = django_user_model.objects.create_user("jm", first_name="居民", password="x-long-password-1")
     yield report(x=100, y=100)
-    yield report(x=700, y=300, contact_name="张三", contact_phone="", address="幸福路 12 号", description="  井盖\n丢了 ")
+    yield report(
+        x=700, y=300, contact_name="张三", contact_phone="", address="幸福路 12 号", description="  井盖\n丢了 "
+    )
     yield report(x=120, y=300, reporter=resident, contact_phone="")
     yield report(x=500, y=250, contact_phone="13900001111")  # on the edge of two cells
     yield report(x=300, y=300, description="x", contact_phone="027-87654321", source="open311:市民热线")

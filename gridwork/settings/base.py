@@ -360,7 +360,14 @@ AUDITED_MODELS = [
     "cocreate.Decision",
     "cocreate.Task",
 ]
-AUDIT_EXCLUDE = ["cases.PhotoUpload"]  # a photo's raw bytes while the worker re-encodes it (its CasePhoto is audited)
+# A photo's raw bytes while the worker re-encodes them (the photo itself is audited): every PhotoBytes model.
+AUDIT_EXCLUDE = [
+    "cases.PhotoUpload",
+    "cocreate.NeedPhotoUpload",
+    "cocreate.MediationPhotoUpload",
+    "inspections.InspectionPhotoUpload",
+    "cogov.AssessmentPhotoUpload",
+]
 AUDITLOG_MASK_CALLABLE = "common.masking.mask_any"
 AUDITLOG_STORE_JSON_CHANGES = True
 
@@ -420,5 +427,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+# Open311 requests one partner system (one api_key) may post, django-ratelimit's format; answered 429 over it. Empty:
+# no limit.
+OPEN311_CLIENT_RATE = env("GRIDWORK_OPEN311_CLIENT_RATE", "600/m")
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
