@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_compose_file_describes_web_and_postgis():
     compose = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())
     services = compose["services"]
-    assert {name for name, s in services.items() if not s.get("profiles")} == {"web", "db"}  # one machine
+    # one machine: the app with its worker and beat (tests/test_deployment_worker.py)
+    assert {name for name, s in services.items() if not s.get("profiles")} == {"db", "redis", "web", "worker", "beat"}
     web = services["web"]
     dockerfile = ROOT / "docker" / web["build"]["context"] / web["build"]["dockerfile"]
     assert dockerfile.resolve() == (ROOT / "docker/Dockerfile").resolve() and dockerfile.exists()
@@ -24,11 +25,11 @@ def test_compose_file_describes_web_and_postgis():
     assert {"pgdata", "media"} <= set(compose["volumes"])
 
 
-def test_compose_cluster_profile_has_a_replica_nodes_workers_redis_and_a_caching_proxy():
+def test_compose_cluster_profile_has_a_replica_nodes_and_a_caching_proxy():
     compose = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())
     services = compose["services"]
     cluster = {name for name, s in services.items() if "cluster" in s.get("profiles", [])}
-    assert cluster == {"replica", "redis", "node", "worker", "beat", "proxy"}
+    assert cluster == {"replica", "node", "proxy"}  # besides the one machine's services; workers by --scale
     assert "beat" in services["beat"]["command"] and "deploy" not in services["beat"]  # one beat, never replicated
     # every app container keeps media in the same place: the shared volume, or the object store GRIDWORK_MEDIA_URL names
     for name in ("web", "node", "worker", "beat"):
@@ -41,8 +42,12 @@ def test_compose_cluster_profile_has_a_replica_nodes_workers_redis_and_a_caching
         assert "container_name" not in s and "ports" not in s
         assert "media:/data/media" in s["volumes"]
         env = s["environment"]
-        assert env["GRIDWORK_REDIS_URL"].startswith("redis://redis:") and "@replica:" in env["DATABASE_REPLICA_URL"]
+        assert env["GRIDWORK_REDIS_URL"] == "${GRIDWORK_REDIS_URL:-redis://redis:6379/0}"
         assert env["DATABASE_URL"] == services["web"]["environment"]["DATABASE_URL"]
+    # the nodes read from the replica; web and the workers when docker/.env names it (README, "Compose")
+    assert "@replica:" in services["node"]["environment"]["DATABASE_REPLICA_URL"]
+    for name in ("web", "worker"):
+        assert services[name]["environment"]["DATABASE_REPLICA_URL"] == "${DATABASE_REPLICA_URL:-}", name
     assert "migrate" not in " ".join(services["node"]["command"])  # only web migrates
     assert services["node"]["depends_on"]["web"]["condition"] == "service_healthy"
     # the replica is a copy of db by pg_basebackup -R, streaming as a hot standby; db lets the replicator in
