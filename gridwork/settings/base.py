@@ -305,7 +305,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Layers: imports, exports, tiles and imagery; jobs run on a Celery worker with Redis as broker.
-CELERY_BROKER_URL = env("GRIDWORK_REDIS_URL", "redis://127.0.0.1:6379/0")
+# An empty GRIDWORK_REDIS_URL counts as unset (not Celery's own default, AMQP on localhost).
+CELERY_BROKER_URL = env("GRIDWORK_REDIS_URL") or "redis://127.0.0.1:6379/0"
+# A request that sends a task never waits long on a broker that is down: a host that does not answer is given up
+# after 2 s, a broker that accepted the connection and went silent after 5 s (without these each waits for ever),
+# and a connection refused is tried once (not again and again for 6 s). The sender logs and goes on: the photo
+# sweep takes pending photos up, the map tile keeps the direct grouping, the dashboard computes from the records.
+# A publish with retry (beat's, `.delay()`) still follows CELERY_TASK_PUBLISH_RETRY_POLICY (3 more tries); the
+# worker reconnects by its own broker_connection_retry settings.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic jobs (one `celery beat`: compose's `beat`, `./dev`'s worker with --beat): the coming months' partitions of
