@@ -2,6 +2,7 @@
 Django's deployment checks."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,18 @@ def test_compose_cluster_profile_has_a_replica_nodes_and_a_caching_proxy():
     conf = (ROOT / "docker" / services["proxy"]["volumes"][0].split(":")[0]).read_text()
     assert "proxy_cache_revalidate on;" in conf and "location /tiles/" in conf
     assert "server web:8000;" in conf and "server node:8000;" in conf
+
+
+def test_compose_defaults_hold_no_braces():
+    """Compose ends a `${VAR:-default}` at the first `}`: a default with braces (a tile URL's {z}/{x}/{y}) would reach
+    the app cut (https://tile.openstreetmap.org/{z/{x}/{y}.png})."""
+    text = (ROOT / "docker/compose.yaml").read_text()
+    code = "\n".join(line.split(" #")[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
+    for match in re.finditer(r"(?<!\$)\$\{\w+:?[-?]", code):
+        rest = code[match.end() :]
+        default = rest[: rest.index("}")]
+        assert "{" not in default, code[match.start() : match.end() + len(default) + 1]
+    assert re.search(r"^\s+GRIDWORK_TILES_URL:\s*$", text, re.M)  # passed on when set, else the app's default
 
 
 def test_docker_compose_validates_the_cluster_profile():
