@@ -426,6 +426,9 @@ TRUSTED_PROXIES = env_list("GRIDWORK_TRUSTED_PROXIES", "")
 RATELIMIT_IP_META_KEY = "common.client_ip.client_ip"
 AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 PUBLIC_WRITE_RATE = env("GRIDWORK_PUBLIC_WRITE_RATE", "20/h")
+# Open311 requests one partner system (one api_key) may post, django-ratelimit's format; answered 429 over it. Empty:
+# no limit.
+OPEN311_CLIENT_RATE = env("GRIDWORK_OPEN311_CLIENT_RATE", "600/m")
 
 # Debian 12 ships GDAL 3.6; spatial references come from the project's own code and data, not from users.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
@@ -435,8 +438,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-# Open311 requests one partner system (one api_key) may post, django-ratelimit's format; answered 429 over it. Empty:
-# no limit.
-OPEN311_CLIENT_RATE = env("GRIDWORK_OPEN311_CLIENT_RATE", "600/m")
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
