@@ -36,10 +36,9 @@ that: the task assets.roll_map_clusters (assets/tasks.py), run by the beat a min
 tile is drawn from the kept clusters, otherwise from the direct grouping of the facilities (right, but seconds for a
 tile holding a whole city) and the worker is asked to roll, at most once per ROLL_REQUEST_S per cache.
 
-Without a worker (compose without the `cluster` profile runs none; `./dev up` starts one with the beat), nothing
-rolls: from the first local midnight after the migration (or from a flush or restore) every cluster tile is the
-direct grouping until the task runs, e.g. `./dev manage shell -c "from assets.tasks import roll_map_clusters;
-roll_map_clusters()"`.
+Without a worker (`./dev up` and every compose deployment run one with the beat), nothing rolls: from the first
+local midnight after the migration (or from a flush or restore) every cluster tile is the direct grouping until the
+task runs, e.g. `./dev manage shell -c "from assets.tasks import roll_map_clusters; roll_map_clusters()"`.
 """
 
 import logging
