@@ -53,3 +53,20 @@ def test_an_empty_rate_is_no_limit(client, partners, settings):
     settings.OPEN311_CLIENT_RATE = ""
     hotline, _ = partners
     assert {post(client, hotline.api_key, n).status_code for n in range(6)} == {201}
+
+
+def test_with_the_shared_cache_down_reports_are_taken_not_refused(client, partners):
+    import socket
+
+    from django.test import override_settings
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{port}/0"}
+    }
+    hotline, _ = partners
+    with override_settings(CACHES=down):
+        assert [post(client, hotline.api_key, n).status_code for n in range(4)] == [201, 201, 201, 201]
+    assert Case.objects.count() == 4
