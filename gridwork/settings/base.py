@@ -407,13 +407,20 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Cache (rate limits, lockouts) shared by all processes when Redis is configured.
+# The shared cache may be down for a while without failing a request (common/cache.py): a call it does not answer
+# within a second or two is a miss, and a rate limit whose count cannot be kept lets the request through.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("GRIDWORK_CACHE_URL")}
+        {
+            "BACKEND": "common.cache.TolerantRedisCache",
+            "LOCATION": env("GRIDWORK_CACHE_URL"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
         if env("GRIDWORK_CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+RATELIMIT_FAIL_OPEN = True
 # The managers' dashboard keeps each unit's computed figures this many seconds (0: computed on every view);
 # a district of a million households takes seconds to add up, its figures move slowly.
 DASHBOARD_CACHE_SECONDS = int(env("GRIDWORK_DASHBOARD_CACHE_SECONDS", "300"))
