@@ -24,3 +24,25 @@ def test_a_server_bound_statement_runs_in_the_callers_transaction_and_fails_as_d
         with server_bound_cursor() as cur:
             cur.execute("SELECT * FROM no_such_table_here")
     assert connection.errors_occurred  # checked at the end of the request: a broken connection is closed
+
+
+def test_prepared_cursor_prepares_its_statements_once_and_djangos_cursor_none():
+    from django.contrib.auth import get_user_model
+
+    from common.db import prepared_cursor
+
+    def prepared():
+        with connection.cursor() as cur:
+            cur.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cur.fetchall()]
+
+    before = prepared()
+    for _ in range(3):
+        with prepared_cursor() as cur:
+            cur.execute("SELECT %s::int + 1 AS gridwork_prepared_probe", [41])
+            assert cur.fetchone() == (42,)
+    list(get_user_model().objects.filter(username="nobody")[:1])  # Django's own query, many times
+    list(get_user_model().objects.filter(username="nobody")[:1])
+    added = [s for s in prepared() if s not in before]
+    assert len([s for s in added if "gridwork_prepared_probe" in s]) == 1, added
+    assert not [s for s in added if "auth_user" in s], added

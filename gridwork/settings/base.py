@@ -125,6 +125,10 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["options"] = (
     DATABASES["default"]["OPTIONS"].get("options", "") + f" -c jit={env('DATABASE_JIT', 'off')}"
 ).strip()
+# Prepared statements: only the statements a hot path asks for (common.db.prepared_cursor: the case intake's lookups
+# and inserts, the responsibility lookup) are prepared, once per connection; Django's own queries never are (psycopg
+# would prepare any statement run this many times; Django's default, None, turns preparing off altogether).
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
 # Read replica: with DATABASE_REPLICA_URL (./dev replica prints one), GET requests of the views named in
 # REPLICA["VIEWS"] read from that streaming standby, everything else (and a client's reads for PIN_S seconds after
 # it wrote) from the primary; a standby that is down or lags more than MAX_LAG_S is passed over within the same
