@@ -72,3 +72,34 @@ def test_the_sweep_takes_up_an_assessment_photo(setup):
     services.assess(rating, by=staff, checklist=PASS, photos=[jpeg(gps=True)])
     assert shared.process_pending(older_than_s=0) == 1
     assert AssessmentPhoto.objects.get().is_ready and not AssessmentPhotoUpload.objects.exists()
+
+
+def test_photos_stored_as_sent_before_the_worker_are_re_encoded_too(setup, django_capture_on_commit_callbacks):
+    """cogov 0004: a photo kept as sent by the earlier code (EXIF and GPS in its media file, the sender's file name)
+    is handed to the worker, its original file deleted; one whose file is gone is failed."""
+    import importlib
+
+    from django.apps import apps as live_apps
+    from django.core.files.base import ContentFile
+
+    rating, _staff, media = setup
+    raw = jpeg(size=(800, 600), gps=True).read()
+    old = AssessmentPhoto.objects.create(rating=rating, status=AssessmentPhoto.Status.READY)
+    old.image.save("张三家院子.jpg", ContentFile(raw))
+    gone = AssessmentPhoto.objects.create(rating=rating, status=AssessmentPhoto.Status.READY, image="cogov/x/none.jpg")
+    [original] = files(media)
+    with Image.open(original) as img:
+        assert dict(img.getexif())  # as sent: EXIF kept
+
+    migration = importlib.import_module("cogov.migrations.0004_reencode_earlier_assessment_photos")
+    with django_capture_on_commit_callbacks(execute=True):
+        migration.reencode(live_apps, None)
+    old.refresh_from_db(), gone.refresh_from_db()
+    assert (old.status, old.image.name, gone.status) == ("pending", "", "failed")
+    assert bytes(AssessmentPhotoUpload.objects.get(photo=old).data) == raw
+    assert files(media) == []  # the file as sent is deleted
+
+    assert process_photo(old.pk, "assessment") == AssessmentPhoto.Status.READY
+    old.refresh_from_db()
+    with Image.open(old.image.path) as img:
+        assert dict(img.getexif()) == {} and "张三" not in old.image.name
