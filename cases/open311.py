@@ -4,7 +4,6 @@ Field names are the specification's; statuses are `open` and `closed` (rejected 
 Responses carry no personal data: no reporter, contact or worker names.
 """
 
-import logging
 from datetime import timedelta
 from xml.etree import ElementTree as ET
 
@@ -24,7 +23,6 @@ from cases.models import OPEN_STATES, Case, CaseEvent, Category, Open311Client, 
 from common.errors import error_items
 from common.params import ParamError, check_range, parse_datetime, parse_id, parse_lonlat, raw
 
-log = logging.getLogger(__name__)
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
 
@@ -169,15 +167,9 @@ def over_rate(request, client_pk):
     rate = settings.OPEN311_CLIENT_RATE
     if not rate:
         return None
-    try:
-        usage = get_usage(
-            request, group=RATE_GROUP, key=lambda _g, _r: f"client:{client_pk}", rate=rate, increment=True
-        )
-    except Exception as exc:  # noqa: BLE001 (the cache's own errors: a partner's reports are taken, not refused)
-        log.warning(
-            "Open311 rate of client %s not counted: the cache did not answer (%s)", client_pk, type(exc).__name__
-        )
-        return None
+    # With the shared cache down the count cannot be kept (common/cache.py) and the post is taken, not refused
+    # (settings.RATELIMIT_FAIL_OPEN); the rate's form is checked when the app starts (common/checks.py).
+    usage = get_usage(request, group=RATE_GROUP, key=lambda _g, _r: f"client:{client_pk}", rate=rate, increment=True)
     if not usage or usage["time_left"] < 0:  # the count could not be read (django-ratelimit's answer for that)
         return None
     return max(1, int(usage["time_left"])) if usage["should_limit"] else None

@@ -7,6 +7,7 @@ class CommonConfig(AppConfig):
     verbose_name = _("Common")
 
     def ready(self):
+        from common import checks  # noqa: F401 (registers the settings checks)
         from common.images import set_pillow_limit
 
         set_pillow_limit()
