@@ -4,6 +4,7 @@ Field names are the specification's; statuses are `open` and `closed` (rejected 
 Responses carry no personal data: no reporter, contact or worker names.
 """
 
+import re
 from datetime import timedelta
 from xml.etree import ElementTree as ET
 
@@ -31,6 +32,11 @@ def iso(dt):
     return timezone.localtime(dt).isoformat(timespec="seconds") if dt else None
 
 
+# Characters XML 1.0 cannot hold (C0 controls but tab and line breaks, lone surrogates, U+FFFE/U+FFFF): a text
+# stored before such characters were refused would make the whole answer unreadable to an XML parser.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def render(data, fmt, root, item, status=200):
     if fmt == "xml":
         top = ET.Element(root)
@@ -41,7 +47,7 @@ def render(data, fmt, root, item, status=200):
                 if isinstance(value, bool):
                     child.text = "true" if value else "false"
                 elif value is not None:
-                    child.text = str(value)
+                    child.text = _NOT_XML.sub("\ufffd", str(value))
         body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
         return HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
     return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})

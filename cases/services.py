@@ -78,7 +78,9 @@ def category_by_code(code):
 # The free text of a report. A line break or a tab may be part of it; any other control character (C0, DEL, C1) is
 # never typed by a person, breaks the pages and exports that show the text, and NUL cannot be stored at all.
 TEXT_FIELDS = ("description", "address", "contact_name", "contact_phone")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) are refused too: they turn the
+# text around on the pages and in the exports that show it (a spoofed address or name).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def control_character_errors(obj, names):

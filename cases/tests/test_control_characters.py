@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 english = pytest.fixture(in_english)
 
-HOSTILE = ["\x01", "\x08", "\x0b", "\x0c", "\x1b[31m", "\x7f", "\x85", "\x9b"]
+HOSTILE = ["\x01", "\x08", "\x0b", "\x0c", "\x1b[31m", "\x7f", "\x85", "\x9b", "\u202e", "\u2067"]
 
 
 @pytest.fixture
@@ -71,3 +71,17 @@ def test_the_report_page_refuses_them_and_saves_nothing(client, django_user_mode
     page = client.post("/cases/report/", report_form(description="垃圾\x1b[2J堆积"), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "This text holds control characters." in page.content.decode()
     assert Case.objects.count() == 0
+
+
+def test_open311_xml_stays_readable_with_a_control_character_stored_earlier(client, key):
+    from xml.etree import ElementTree as ET
+
+    from cases.tests.factories import report
+
+    case = report(x=100, y=100)
+    Case.objects.filter(pk=case.pk).update(description="井盖\x01丢了\x1b", address="路口\x0b东侧")
+    response = client.get(f"/open311/v2/requests/{case.pk}.xml")
+    assert response.status_code == 200
+    request = ET.fromstring(response.content).find("request")
+    assert request.find("description").text == "井盖\ufffd丢了\ufffd"
+    assert request.find("address").text == "路口\ufffd东侧"
