@@ -107,3 +107,17 @@ def test_production_settings_pass_deploy_checks():
         text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_variable_a_service_command_reads_is_in_its_environment():
+    """A `$${VAR}` in a command is read by the container's shell: without VAR in the service's environment a value
+    set in docker/.env never reaches it (the worker's concurrency, the nodes' gunicorn workers)."""
+    compose = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())
+    checked = 0
+    for name, service in compose["services"].items():
+        command = service.get("command") or []
+        text = command if isinstance(command, str) else " ".join(command)
+        for var in re.findall(r"\$\$\{(\w+)", text):
+            assert var in (service.get("environment") or {}), f"{name}: {var}"
+            checked += 1
+    assert checked >= 2
