@@ -25,7 +25,12 @@ def register_domain_models():
         except LookupError:
             continue
     for model in models:
-        if auditlog.contains(model) or model._meta.label in settings.AUDIT_EXCLUDE:
+        # A model may keep itself out of the trail (AUDITED = False: the raw bytes of photos, cases.models.PhotoBytes).
+        if (
+            auditlog.contains(model)
+            or model._meta.label in settings.AUDIT_EXCLUDE
+            or not getattr(model, "AUDITED", True)
+        ):
             continue
         personal = list(getattr(model, "PERSONAL_FIELDS", {}))
         # A model's AUDIT_EXCLUDE_FIELDS stay out of the trail (e.g. a report's client id, which answers its case).

@@ -484,14 +484,14 @@ class PhotoBytes(models.Model):
 
     data = models.BinaryField()
 
-    AUDIT_EXCLUDE_FIELDS = ("data",)
+    AUDITED = False  # no table of raw bytes is in the audit trail (accounts/audit.py)
 
     class Meta:
         abstract = True
 
 
 class PhotoUpload(PhotoBytes):
-    """The raw bytes of a case photo (PhotoBytes); the whole table is out of the audit trail (AUDIT_EXCLUDE)."""
+    """The raw bytes of a case photo (PhotoBytes), out of the audit trail as every PhotoBytes table."""
 
     photo = models.OneToOneField(CasePhoto, on_delete=models.CASCADE, primary_key=True, related_name="upload")
 

@@ -58,8 +58,8 @@ def test_inspection_photos_are_kept_raw_in_the_request_and_re_encoded_by_the_tas
     with Image.open(stored) as img:
         assert img.format == "JPEG" and dict(img.getexif()) == {} and img.size == (1600, 1200)
     assert not InspectionPhotoUpload.objects.exists()
-    # The raw bytes (GPS position and all) never enter the audit trail: their table is out of it (AUDIT_EXCLUDE), as
-    # every raw-bytes table is, while the photo itself is audited.
+    # The raw bytes (GPS position and all) never enter the audit trail: their table is out of it, as every raw-bytes
+    # table is (PhotoBytes.AUDITED), while the photo itself is audited.
     assert not LogEntry.objects.filter(content_type__model="inspectionphotoupload").exists()
     assert LogEntry.objects.filter(content_type__model="inspectionphoto").exists()
     assert not any(raw[:64].hex() in str(e.changes) for e in LogEntry.objects.all())
