@@ -14,7 +14,7 @@ import functools
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
-from django.db.models import NOT_PROVIDED, ForeignKey
+from django.db.models import ForeignKey
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 from django.utils.encoding import smart_str
@@ -185,8 +185,6 @@ def create_changes(obj):
     use_json = settings.AUDITLOG_STORE_JSON_CHANGES
     diff = {}
     for field, old, mask in _create_plan(type(obj)):
-        if old is _CALL_DEFAULT:  # a callable default is called for each record, as auditlog does
-            old = get_field_value(None, field, use_json)
         new = get_field_value(obj, field, use_json)
         if old == new:
             continue
@@ -202,14 +200,12 @@ def create_changes(obj):
     return diff or None
 
 
-_CALL_DEFAULT = object()
-
-
 @functools.cache
 def _create_plan(model):
-    """[(field, the value auditlog compares a new record's value with or _CALL_DEFAULT, mask function or None)] of
-    the fields auditlog's diff of a new `model` record looks at: the tracked concrete fields, the registration's
-    include and exclude lists applied, in the model's order."""
+    """[(field, the value auditlog compares a new record's value with, mask function or None)] of the fields
+    auditlog's diff of a new `model` record looks at: the tracked concrete fields, the registration's include and
+    exclude lists applied, in the model's order. The value compared with is auditlog's value of a missing record: the
+    same for every record (it never reaches the field's default, not even a callable one)."""
     from auditlog.diff import get_field_value, get_mask_function, track_field
     from auditlog.registry import auditlog
 
@@ -223,8 +219,5 @@ def _create_plan(model):
         if (include and field.name not in include) or field.name in exclude:
             continue
         mask = get_mask_function(options.get("mask_callable")) if field.name in options["mask_fields"] else None
-        default = getattr(field, "default", NOT_PROVIDED)  # NOT_PROVIDED, a class, is callable too
-        called = default is not NOT_PROVIDED and callable(default)
-        old = _CALL_DEFAULT if called else get_field_value(None, field, settings.AUDITLOG_STORE_JSON_CHANGES)
-        plan.append((field, old, mask))
+        plan.append((field, get_field_value(None, field, settings.AUDITLOG_STORE_JSON_CHANGES), mask))
     return tuple(plan)

@@ -8,7 +8,7 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
-from cases.intake import _CALL_DEFAULT, _create_plan, create_changes
+from cases.intake import create_changes
 from cases.models import Case, CaseEvent
 from cases.tests.factories import place, report
 
@@ -23,10 +23,8 @@ def auditlog_changes(obj):
 
 
 def comparable(changes, model):
-    """The changes with the "before" value of a field whose default is called (a fresh token, the time now) left
-    out: auditlog compares with a new call's value, which differs on every call."""
-    called = {field.name for field, old, _mask in _create_plan(model) if old is _CALL_DEFAULT}
-    return {name: (None if name in called else old, new) for name, (old, new) in (changes or {}).items()}
+    """The changes as stored (JSON: lists, not tuples)."""
+    return {name: list(values) for name, values in (changes or {}).items()}
 
 
 def shapes(django_user_model):
