@@ -160,16 +160,17 @@ def keep_for_processing(case, event, uploads):
 
 
 def keep_bytes(model, photo_id, data):
-    """INSERT the raw bytes as a binary parameter of a server-bound statement, in the caller's transaction. (Django's
+    """INSERT the raw bytes as a binary parameter of a server-bound statement (common.db.prepared_cursor), in the
+    caller's transaction. (Django's
     cursor binds parameters on the client: a photo of a few MB would travel as a hex literal twice its size inside
     the SQL text and be parsed as one, several times slower.)"""
-    from psycopg import sql
+    from django.db import connection
 
-    from common.db import server_bound_cursor
+    from common.db import prepared_cursor
 
-    statement = sql.SQL("INSERT INTO {} (photo_id, data) VALUES (%s, %b)").format(sql.Identifier(model._meta.db_table))
-    with server_bound_cursor() as cursor:
-        cursor.execute(statement, [photo_id, data])
+    table = connection.ops.quote_name(model._meta.db_table)
+    with prepared_cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (photo_id, data) VALUES (%s, %b)", [photo_id, data])
 
 
 def enqueue(ids, kind="case"):

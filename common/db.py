@@ -1,20 +1,10 @@
-"""A psycopg cursor of Django's own connection for statements Django's cursor cannot send as wanted: parameters
-bound on the server (a binary parameter of several MB, a statement prepared once per connection)."""
+"""A cursor of Django's own connection for statements Django's cursor cannot send as wanted: parameters bound on the
+server (a binary parameter of several MB), statements prepared once per connection."""
 
 import contextlib
 
 import psycopg
 from django.db import connections
-
-
-@contextlib.contextmanager
-def server_bound_cursor(using="default"):
-    """A psycopg cursor on `using`'s connection, in its current transaction. Errors come out as Django's (and mark
-    the connection as Django's own cursor does, so a broken one is closed at the end of the request)."""
-    connection = connections[using]
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        yield cursor
 
 
 class _PreparedCursor(psycopg.Cursor):
@@ -30,8 +20,9 @@ class _PreparedCursor(psycopg.Cursor):
 def prepared_cursor(using="default"):
     """Django's cursor (execute wrappers, the query log of tests and debug pages, Django's errors) over a server-bound
     psycopg cursor of `using`'s connection, in its current transaction, preparing each statement once per connection.
-    For the few statements a hot path runs on every request with new values; Django's own cursor binds values on the
-    client, so the server parses and plans each statement anew."""
+    For the few statements a hot path runs on every request with new values (Django's own cursor binds values on the
+    client, so the server parses and plans each statement anew) and for binary parameters (`%b`: the raw bytes of a
+    photo travel as they are, not as a hex literal twice their size inside the SQL text)."""
     connection = connections[using]
     connection.ensure_connection()
     with connection.wrap_database_errors, _PreparedCursor(connection.connection) as raw:

@@ -12,7 +12,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from common.db import server_bound_cursor
+from common.db import prepared_cursor
 from grids.models import GridAssignment, GridCell
 from responsibility.models import Duty, ResponsibilityArea
 
@@ -209,8 +209,8 @@ def lookup(lon, lat, day=None):
     day = day or timezone.localdate()
     # Bound on the server and prepared once per connection: planning the statement (~2 ms) took longer than running
     # it (~0.5 ms). Read on the primary, like every request outside settings.REPLICA["VIEWS"].
-    with server_bound_cursor() as cur:
-        cur.execute(_lookup_sql(), {"lon": float(lon), "lat": float(lat), "day": day}, prepare=True)
+    with prepared_cursor() as cur:
+        cur.execute(_lookup_sql(), {"lon": float(lon), "lat": float(lat), "day": day})
         cells, workers, areas, adoptions = cur.fetchone()
     cells, workers, areas, adoptions = cells or [], workers or [], areas or [], adoptions or []
     kinds = dict(ResponsibilityArea.Kind.choices)
