@@ -338,9 +338,8 @@ def request_roll(day=None):
             return False
         from assets.tasks import roll_map_clusters
 
-        # One try at the broker (no reconnecting for seconds): the tile is answered but for this.
-        with roll_map_clusters.app.connection_for_write(transport_options={"max_retries": 0}) as conn:
-            roll_map_clusters.apply_async(retry=False, connection=conn)
+        # One try at the broker (settings.CELERY_BROKER_TRANSPORT_OPTIONS): the tile is answered but for this.
+        roll_map_clusters.apply_async(retry=False)
     except Exception as exc:
         log.warning("public map clusters: roll to %s not requested: %s", day, exc)
         return False

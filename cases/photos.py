@@ -179,8 +179,9 @@ def enqueue(ids, kind="case"):
     from cases.tasks import process_photo
 
     try:
-        # One try at the broker (no reconnecting for seconds): the request has been answered but for this.
-        with process_photo.app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+        # One connection for them all, tried once (settings.CELERY_BROKER_TRANSPORT_OPTIONS): the request has been
+        # answered but for this.
+        with process_photo.app.connection_for_write() as connection:
             for pk in ids:
                 # A case photo's task carries its id alone, as before kinds (a worker not yet updated reads it).
                 args = [pk] if kind == "case" else [pk, kind]
