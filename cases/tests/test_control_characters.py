@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 english = pytest.fixture(in_english)
 
-HOSTILE = ["\x01", "\x08", "\x0b", "\x0c", "\x1b[31m", "\x7f", "\x85", "\x9b", "\u202e", "\u2067"]
+HOSTILE = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b[31m", "\x7f", "\x85", "\x9b", "\u202e", "\u2067"]
 
 
 @pytest.fixture
