@@ -9,15 +9,42 @@ minute per process. With settings.RATELIMIT_FAIL_OPEN, a rate limit whose count 
 through. Errors that are not the connection's (a value that cannot be pickled) still raise.
 """
 
+import functools
 import logging
 import time
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
 log = logging.getLogger("gridwork.cache")
 WARN_EVERY_S = 60
+
+
+def _tolerant(name, fallback):
+    """RedisCache's method `name`, answering fallback(*its arguments) when Redis fails."""
+    method = getattr(RedisCache, name)
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except RedisError as exc:
+            self._failed(name, exc)
+            return fallback(*args, **kwargs)
+
+    return call
+
+
+def _no_key(key, *args, **kwargs):
+    raise ValueError(f"Key '{key}' not found: the shared cache is unavailable")
+
+
+def _nothing(*args, **kwargs):
+    return None
+
+
+def _no(*args, **kwargs):
+    return False
 
 
 class TolerantRedisCache(RedisCache):
@@ -29,77 +56,15 @@ class TolerantRedisCache(RedisCache):
             TolerantRedisCache._last_warning = now
             log.warning("shared cache unavailable (%s on %s): answering without it", type(exc).__name__, operation)
 
-    def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except RedisError as exc:
-            self._failed("get", exc)
-            return default
-
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except RedisError as exc:
-            self._failed("get_many", exc)
-            return {}
-
-    def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except RedisError as exc:
-            self._failed("has_key", exc)
-            return False
-
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except RedisError as exc:
-            self._failed("add", exc)
-            return False
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except RedisError as exc:
-            self._failed("set", exc)
-
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except RedisError as exc:
-            self._failed("set_many", exc)
-            return list(data)  # the keys that were not kept
-
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except RedisError as exc:
-            self._failed("touch", exc)
-            return False
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except RedisError as exc:
-            self._failed("delete", exc)
-            return False
-
-    def delete_many(self, keys, version=None):
-        try:
-            super().delete_many(keys, version)
-        except RedisError as exc:
-            self._failed("delete_many", exc)
-
-    def incr(self, key, delta=1, version=None):
-        try:
-            return super().incr(key, delta, version)
-        except RedisError as exc:
-            self._failed("incr", exc)
-            raise ValueError(f"Key '{key}' not found: the shared cache is unavailable") from exc
-
-    def clear(self):
-        try:
-            return super().clear()
-        except RedisError as exc:
-            self._failed("clear", exc)
-            return False
+    # As a cache that holds nothing: a read misses, a write is not kept, incr finds no key.
+    get = _tolerant("get", lambda key, default=None, version=None: default)
+    get_many = _tolerant("get_many", lambda *args, **kwargs: {})
+    has_key = _tolerant("has_key", _no)
+    add = _tolerant("add", _no)
+    set = _tolerant("set", _nothing)
+    set_many = _tolerant("set_many", lambda data, *args, **kwargs: list(data))  # the keys that were not kept
+    touch = _tolerant("touch", _no)
+    delete = _tolerant("delete", _no)
+    delete_many = _tolerant("delete_many", _nothing)
+    incr = _tolerant("incr", _no_key)
+    clear = _tolerant("clear", _no)
